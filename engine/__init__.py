@@ -1,0 +1,45 @@
+"""Liandong (联动): a metadata-driven form and workflow engine."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from engine import config as config_module
+from engine import db
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Application factory: configuration, then one `init_app` per subsystem."""
+    instance = config_module.instance_path()
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True,
+                template_folder=str(_resource_dir("templates")))
+    app.config.update(config_module.default_settings(instance))
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.load_secret_key(instance)
+    register_subsystems(app)
+    return app
+
+
+def register_subsystems(app: Flask) -> None:
+    """Each subsystem attaches itself with `init_app`; order matters only for
+    dependencies (the database first, the API after the services it calls)."""
+    from engine.runtime import registry
+    from engine.runtime.api import init_app as init_api
+    from engine.runtime.records import service
+    from engine.storage import system
+
+    db.init_app(app)
+    system.init_app(app)
+    registry.init_app(app)
+    service.init_app(app)
+    init_api(app)
+
+
+def _resource_dir(name: str):
+    from engine.resources import resource_dir
+    return resource_dir(name)

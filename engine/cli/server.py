@@ -1,0 +1,20 @@
+"""`liandong run`: the development server."""
+from __future__ import annotations
+
+import click
+
+from engine.cli.base import get_app, main
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.option("--debug", is_flag=True, help="Reload on code changes and show the debugger.")
+def run(host: str, port: int, debug: bool) -> None:
+    """Serve Liandong with the development web server."""
+    from werkzeug.serving import run_simple
+    app = get_app()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"Liandong is running on http://{shown}:{port}/ (press Ctrl+C to stop)")
+    run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)

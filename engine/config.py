@@ -1,0 +1,51 @@
+"""Configuration: defaults, environment variables, and the instance folder.
+
+Operators configure Liandong through environment variables (12-factor style);
+tests pass a mapping to `create_app(test_config)` instead.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_DATABASE_URL = "LIANDONG_DATABASE_URL"
+ENV_SECRET_KEY = "LIANDONG_SECRET_KEY"
+ENV_INSTANCE_PATH = "LIANDONG_INSTANCE_PATH"
+
+
+def instance_path() -> Path:
+    """Where the SQLite file, the generated secret key and uploads live."""
+    configured = os.environ.get(ENV_INSTANCE_PATH)
+    return Path(configured).resolve() if configured else Path.cwd() / "instance"
+
+
+def default_settings(instance: Path) -> dict:
+    return {
+        "DATABASE_URL": os.environ.get(ENV_DATABASE_URL)
+        or f"sqlite:///{instance / 'liandong.db'}",
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "API_MAX_LIMIT": 500,
+        "API_DEFAULT_LIMIT": 50,
+        "AUDIT_RETENTION_DAYS": 365,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def load_secret_key(instance: Path) -> str:
+    """The secret key from the environment, else one generated once into instance/."""
+    configured = os.environ.get(ENV_SECRET_KEY)
+    if configured:
+        return configured
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Created with owner-only permissions: the key signs every session cookie.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
