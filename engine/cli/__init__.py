@@ -7,5 +7,8 @@ imported below.
 from engine.cli.base import main
 from engine.cli import apps as _apps  # noqa: F401  (registers validate, install, apps)
 from engine.cli import server as _server  # noqa: F401  (registers run)
+from engine.cli import users as _users  # noqa: F401  (registers user create/token)
+from engine.cli import audit as _audit  # noqa: F401  (registers audit prune)
+from engine.cli import verify as _verify  # noqa: F401  (registers verify, ledger)
 
 __all__ = ["main"]

@@ -1,0 +1,12 @@
+"""The REST API under /api/v1 (DESIGN §5): thin views over the record service."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def init_app(app: Flask) -> None:
+    from engine.runtime.api import errors, meta, records, openapi  # noqa: F401  (routes)
+    errors.register(app)
+    app.register_blueprint(api)

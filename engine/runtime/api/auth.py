@@ -1,0 +1,43 @@
+"""Who is calling the API: the user behind a Bearer token."""
+from __future__ import annotations
+
+from flask import g, request
+
+from engine.db import get_db
+from engine.runtime import identity
+from engine.runtime.actor import Actor, Cause
+from engine.runtime.errors import Unauthorized
+
+
+def current_actor() -> Actor:
+    if "liandong_actor" in g:
+        return g.liandong_actor
+    actor = _from_bearer_token()
+    if actor is None:
+        raise Unauthorized("Sign in or send an API token (Authorization: Bearer …)")
+    g.liandong_actor = actor
+    return actor
+
+
+def current_cause() -> Cause:
+    actor = current_actor()
+    if actor.token_id is not None:
+        return Cause("api", f"token {actor.token_id}")
+    return Cause("user")
+
+
+def _from_bearer_token() -> Actor | None:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("The Authorization header must be 'Bearer <token>'")
+    database = get_db()
+    with database.read() as connection:
+        actor = identity.actor_for_token(connection, token.strip())
+    if actor is None:
+        raise Unauthorized("The API token is unknown, revoked, or its user is disabled")
+    with database.transaction() as connection:
+        identity.touch_token(connection, actor.token_id)
+    return actor

@@ -1,0 +1,86 @@
+"""Errors a caller can cause, each with an HTTP status, a code and its places.
+
+The REST API turns them into DESIGN §5's error body; screens into a page or
+field messages; the CLI into a line. Nothing else reaches a user.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ErrorDetail:
+    field: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "message": self.message}
+
+
+@dataclass
+class ServiceError(Exception):
+    message: str
+    details: list[ErrorDetail] = field(default_factory=list)
+    status = 400
+    code = "bad_request"
+
+    def __post_init__(self):
+        Exception.__init__(self, self.message)
+
+    def __str__(self) -> str:
+        if not self.details:
+            return self.message
+        places = "; ".join(f"{d.field}: {d.message}" if d.field else d.message
+                           for d in self.details)
+        return f"{self.message}: {places}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message,
+                          "details": [d.as_dict() for d in self.details]}}
+
+
+class BadRequest(ServiceError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(ServiceError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(ServiceError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ServiceError):
+    status, code = 404, "not_found"
+
+
+class Conflict(ServiceError):
+    status, code = 409, "conflict"
+
+
+class PayloadTooLarge(ServiceError):
+    status, code = 413, "payload_too_large"
+
+
+class ValidationFailed(ServiceError):
+    status, code = 422, "validation_failed"
+
+
+class ErrorCollector:
+    """Collects field errors so a caller sees all of them at once, not first-only."""
+
+    def __init__(self):
+        self.details: list[ErrorDetail] = []
+
+    def add(self, path: str | None, message: str) -> None:
+        self.details.append(ErrorDetail(path, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.details)
+
+    def raise_if_any(self, error_class: type[ServiceError] = ValidationFailed,
+                     message: str = "The record is not valid") -> None:
+        if self.details:
+            raise error_class(message, list(self.details))

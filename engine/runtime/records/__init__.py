@@ -1,0 +1,1 @@
+"""The record service: the one door every write goes through."""

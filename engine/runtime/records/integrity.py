@@ -1,0 +1,129 @@
+"""Referential and uniqueness rules, answered as clear errors instead of tracebacks.
+
+The database enforces them too (FKs, UNIQUE); these checks run first so the
+caller learns which field and which value, and the IntegrityError handlers
+cover races that slip between check and write.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+
+from engine.definitions.model import FormModel
+from engine.runtime.errors import Conflict, ErrorCollector, ErrorDetail
+from engine.runtime.expressions import EvaluationError
+from engine.runtime.records.store import is_foreign_key_violation, is_unique_violation
+
+REFERRER_SAMPLE = 5
+
+
+def detail(path: str | None, message: str) -> ErrorDetail:
+    return ErrorDetail(path, message)
+
+
+def link_sources(form: FormModel, record: Mapping[str, Any]):
+    """(fields, row) pairs: the record's own fields, then each subform row."""
+    yield form.scalar_fields, record
+    for sub in form.subforms:
+        for row in record.get(sub.name) or ():
+            yield sub.fields, row
+
+
+def check_links(session, form: FormModel, record: Mapping[str, Any], errors: ErrorCollector) -> None:
+    """Every link points at an existing record of its target form (422 otherwise)."""
+    for field in form.scalar_fields:
+        _check_link(session, field, record.get(field.name), field.name, errors)
+    for sub in form.subforms:
+        for index, row in enumerate(record.get(sub.name) or ()):
+            for field in sub.fields:
+                _check_link(session, field, row.get(field.name), f"{sub.name}[{index}].{field.name}", errors)
+    _check_users(session, form, record, errors)
+
+
+def _check_link(session, field, value, path: str, errors: ErrorCollector) -> None:
+    if field.type == "link" and value is not None and session.load_linked(field.form, value) is None:
+        errors.add(path, f"no {field.form} record with id {value}")
+
+
+def _check_users(session, form, record, errors) -> None:
+    from engine.storage.system import system_metadata
+    users = system_metadata.tables["ld_users"]
+    for field in form.scalar_fields:
+        value = record.get(field.name)
+        if field.type == "user" and value is not None:
+            exists = session.connection.execute(select(users.c.id).where(users.c.id == value)).first()
+            if exists is None:
+                errors.add(field.name, f"no user with id {value}")
+
+
+def check_unique(session, form: FormModel, record: Mapping[str, Any], record_id: int | None) -> None:
+    """Unique fields and unique field sets: 409 naming the field(s) and value(s)."""
+    table = session.store.tables.form(form.name)
+    groups = [(f.name,) for f in form.scalar_fields if f.unique] + list(form.unique)
+    for group in groups:
+        values = [record.get(name) for name in group]
+        if any(v is None for v in values):
+            continue
+        condition = and_(*(table.c[name] == value for name, value in zip(group, values)))
+        if record_id is not None:
+            condition = and_(condition, table.c.id != record_id)
+        clash = session.connection.execute(select(table.c.id).where(condition).limit(1)).scalar()
+        if clash is not None:
+            shown = ", ".join(f"{n}={v}" for n, v in zip(group, values))
+            raise Conflict(f"A {form.name} record with {shown} already exists (id {clash})",
+                           [ErrorDetail(name, "must be unique") for name in group])
+
+
+def raise_integrity_error(form: FormModel, error: IntegrityError):
+    if is_unique_violation(error):
+        raise Conflict(f"A {form.name} record with the same unique value already exists") from None
+    if is_foreign_key_violation(error):
+        raise Conflict(f"The {form.name} record refers to, or is referred to by, a missing record") from None
+    raise Conflict(f"The database refused the {form.name} record") from None
+
+
+def referrers(session, form: FormModel, record_id: int) -> list[tuple[str, int]]:
+    """(form, record id) of records whose links point at this record (a sample)."""
+    found: list[tuple[str, int]] = []
+    for other in session.model.forms.values():
+        table = session.store.tables.form(other.name)
+        for field in other.scalar_fields:
+            if field.type == "link" and field.form == form.name:
+                ids = session.connection.execute(
+                    select(table.c.id).where(table.c[field.name] == record_id).limit(REFERRER_SAMPLE)).scalars()
+                found.extend((other.name, i) for i in ids)
+        for sub in other.subforms:
+            sub_table = session.store.tables.subform(other.name, sub.name)
+            for field in sub.fields:
+                if field.type == "link" and field.form == form.name:
+                    ids = session.connection.execute(
+                        select(sub_table.c.parent_id).where(sub_table.c[field.name] == record_id)
+                        .distinct().limit(REFERRER_SAMPLE)).scalars()
+                    found.extend((other.name, i) for i in ids)
+    return found
+
+
+def refuse_if_referenced(session, form: FormModel, record_id: int) -> None:
+    found = referrers(session, form, record_id)
+    if found:
+        listed = ", ".join(f"{name} {rid}" for name, rid in found)
+        raise Conflict(f"Cannot delete {form.name} {record_id}: other records refer to it ({listed})",
+                       [ErrorDetail(None, f"referenced by {name} {rid}") for name, rid in found])
+
+
+def lookup(session, form_name: str, field_name: str, criteria: Mapping[str, Any]) -> Any:
+    """`lookup('stock', 'on_hand', product=p, warehouse=w)`: one value or None."""
+    form = session.model.form(form_name)
+    if form is None or form.field(field_name) is None and field_name != "id":
+        raise EvaluationError(f"lookup(): no field {field_name!r} in form {form_name!r}")
+    table = session.store.tables.form(form_name)
+    for name in criteria:
+        if name not in table.c:
+            raise EvaluationError(f"lookup(): no field {name!r} in form {form_name!r}")
+    condition = and_(*(table.c[n] == (int(v) if isinstance(v, int) else v) for n, v in criteria.items()))
+    rows = session.connection.execute(select(table.c[field_name]).where(condition).limit(2)).scalars().all()
+    if len(rows) > 1:
+        raise EvaluationError(f"lookup(): several {form_name} records match {dict(criteria)}")
+    return rows[0] if rows else None

@@ -1,0 +1,122 @@
+"""Step "parse" of the save pipeline: check and coerce what the caller submitted.
+
+Unknown keys are a bad request (400) naming every one; values of the wrong type
+are a validation failure (422) at their path; changing a read-only field
+(computed, autonumber, rule-adjusted, workflow state) is forbidden (403) naming
+the field. Sending a read-only field back unchanged is fine, so a client may
+PATCH the record it just read.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from engine.definitions.model import FieldModel, FormModel
+from engine.runtime.errors import BadRequest, ErrorCollector, Forbidden
+from engine.runtime.records.coerce import CoercionError, coerce_value, json_integer
+from engine.runtime.records.state import SaveState
+from engine.runtime.records.values import SYSTEM_KEYS, json_value
+
+
+class SubmissionParser:
+    def __init__(self, form: FormModel, readonly: frozenset[str], trusted: frozenset[str] = frozenset()):
+        self.form = form
+        self.readonly = readonly - trusted
+        self.state_field = form.workflow.field if form.workflow else None
+        self.trusted = trusted
+        self.unknown: list[str] = []
+        self.forbidden: list[str] = []
+        self.invalid = ErrorCollector()
+
+    def parse(self, state: SaveState) -> None:
+        previous = state.previous or {}
+        for key, value in state.submitted.items():
+            if key in SYSTEM_KEYS:
+                continue
+            field = self.form.field(key)
+            if key == self.state_field and field is None:
+                self._parse_state(state, key, value, previous)
+            elif field is None:
+                self.unknown.append(key)
+            elif field.is_subform:
+                self._parse_rows(state, field, value, previous.get(key) or [])
+            else:
+                self._parse_scalar(state, field, key, value, previous.get(key), key in self.readonly)
+        self._raise()
+
+    def _parse_state(self, state, key, value, previous) -> None:
+        if key in self.trusted:
+            state.changes[key] = value
+        elif value != previous.get(key):
+            self.forbidden.append(key)
+
+    def _parse_scalar(self, state, field: FieldModel, path: str, value: Any, before: Any,
+                      readonly: bool) -> None:
+        try:
+            typed = coerce_value(field, value)
+        except CoercionError as error:
+            if readonly:
+                self.forbidden.append(path)
+            else:
+                self.invalid.add(path, str(error))
+            return
+        if readonly:
+            if json_value(typed) != json_value(before):
+                self.forbidden.append(path)
+            return
+        state.changes[field.name] = typed
+
+    def _parse_rows(self, state: SaveState, field: FieldModel, value: Any,
+                    previous_rows: list[Mapping[str, Any]]) -> None:
+        if field.name in self.readonly:
+            self.forbidden.append(field.name)
+            return
+        if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+            self.invalid.add(field.name, "expected a list of rows (objects)")
+            return
+        by_id = {row["id"]: row for row in previous_rows}
+        parsed_rows, submitted_keys = [], []
+        for index, row in enumerate(value):
+            path = f"{field.name}[{index}]"
+            parsed = self._parse_row(state, field, row, path, by_id)
+            parsed_rows.append(parsed)
+            submitted_keys.append({k for k in row if k != "id"})
+        state.row_changes[field.name] = parsed_rows
+        state.row_submitted[field.name] = submitted_keys
+
+    def _parse_row(self, state, field: FieldModel, row: Mapping[str, Any], path: str,
+                   by_id: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+        parsed: dict[str, Any] = {}
+        row_id = json_integer(row.get("id"))
+        if row_id is not None:
+            if isinstance(row_id, bool) or not isinstance(row_id, int) or row_id not in by_id:
+                self.invalid.add(f"{path}.id", "no such row in this record")
+            else:
+                parsed["id"] = row_id
+        before = by_id.get(row_id, {}) if isinstance(row_id, int) else {}
+        for key, item in row.items():
+            if key == "id":
+                continue
+            sub = field.subfield(key)
+            if sub is None:
+                self.unknown.append(f"{path}.{key}")
+                continue
+            readonly = sub.is_computed or sub.type == "autonumber"
+            holder: dict[str, Any] = {}
+            proxy = SaveState(form=self.form, action=state.action, cause=state.cause, changes=holder)
+            self._parse_scalar(proxy, sub, f"{path}.{key}", item, before.get(key), readonly)
+            parsed.update(holder)
+        return parsed
+
+    def _raise(self) -> None:
+        if self.unknown:
+            raise BadRequest("Unknown fields: " + ", ".join(self.unknown),
+                             _details(self.unknown, "unknown field"))
+        if self.forbidden:
+            raise Forbidden("Read-only fields cannot be changed: " + ", ".join(self.forbidden),
+                            _details(self.forbidden, "read-only field"))
+        self.invalid.raise_if_any()
+
+
+def _details(paths: list[str], message: str):
+    from engine.runtime.errors import ErrorDetail
+    return [ErrorDetail(path, message) for path in paths]

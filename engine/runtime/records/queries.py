@@ -1,0 +1,204 @@
+"""List queries: filter, multi-field sort and keyset pagination in one SQL query.
+
+Link titles come from LEFT JOINs in the same query (no N+1). Pages are found
+by keyset (`WHERE (sort keys) > (last row's keys)`), never OFFSET, and the page
+never counts the table. The cursor is opaque to clients: base64 of the last
+row's sort values, bound to the sort it was made for.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DataError
+
+from engine.definitions.model import FieldModel, FormModel
+from engine.runtime.errors import BadRequest, ErrorDetail
+from engine.runtime.expressions import ExpressionError
+from engine.runtime.filters import filter_to_sql
+from engine.runtime.records.coerce import CoercionError, coerce_value
+from engine.runtime.records.values import json_value, record_to_json
+
+SORTABLE_SYSTEM = {"id": "integer", "created_at": "datetime", "updated_at": "datetime",
+                   "version": "integer", "created_by": "user", "updated_by": "user"}
+DEFAULT_SORT = "-id"
+JSON_TYPES = frozenset({"multiselect", "attachment"})
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    next: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "next": self.next}
+
+
+def sortable_fields(form: FormModel) -> list[str]:
+    """What lists sort and filter by: system columns, the workflow state and the
+    scalar fields the database can order (not lists, which are stored as JSON)."""
+    names = list(SORTABLE_SYSTEM) + [f.name for f in form.scalar_fields if f.type not in JSON_TYPES]
+    if form.workflow and form.workflow.field not in names:
+        names.append(form.workflow.field)
+    return names
+
+
+class ListQuery:
+    def __init__(self, loaded, form: FormModel, actor, *, row_scope=None, readable=None):
+        self.loaded = loaded
+        self.form = form
+        self.actor = actor
+        self.table = loaded.tables.form(form.name)
+        self.row_scope = row_scope            # extra SQL condition (permissions)
+        self.readable = readable              # names the caller may read; None = all
+
+    # ----------------------------------------------------------------- names
+    def column_for(self, chain: tuple[str, ...]):
+        if chain[0] == "user" and len(chain) == 2:
+            return self.actor.namespace().get(chain[1])
+        name = chain[0]
+        field = self.form.field(name) if len(chain) == 1 else None
+        if field is not None and field.type in JSON_TYPES and self._visible([name]):
+            raise BadRequest(f"Invalid filter: '{name}' holds a list and cannot be filtered on",
+                             [ErrorDetail("filter", f"cannot filter on '{name}'")])
+        if len(chain) != 1 or name not in self._filterable():
+            raise KeyError(".".join(chain))
+        return self.table.c[name]
+
+    def _filterable(self) -> set[str]:
+        return self._visible(sortable_fields(self.form))
+
+    def _visible(self, names) -> set[str]:
+        if self.readable is None:
+            return set(names)
+        return set(names) & (set(self.readable) | {"id"})
+
+    # ------------------------------------------------------------------ sort
+    def parse_sort(self, sort: str | None) -> list[tuple[str, bool]]:
+        """[(column, descending)], always ending with id so the order is total."""
+        keys: list[tuple[str, bool]] = []
+        for part in (sort or DEFAULT_SORT).split(","):
+            part = part.strip()
+            descending = part.startswith("-")
+            name = part.lstrip("-+")
+            if not name:
+                raise BadRequest("Empty sort key", [ErrorDetail("sort", "empty sort key")])
+            if name not in self._filterable():
+                raise BadRequest(f"Cannot sort by {name!r}", [ErrorDetail("sort", f"cannot sort by {name!r}")])
+            if name not in (k for k, _ in keys):
+                keys.append((name, descending))
+        if "id" not in (k for k, _ in keys):
+            keys.append(("id", keys[0][1] if keys[0][0] == "id" else False))
+        return keys
+
+    def _field_type(self, name: str) -> FieldModel:
+        field = self.form.field(name)
+        if field is not None:
+            return field
+        return FieldModel(name=name, type=SORTABLE_SYSTEM.get(name, "text"), label={"en": name})
+
+    # ------------------------------------------------------------------- page
+    def page(self, connection: Connection, *, filter: str | None, sort: str | None, limit: int,
+             after: str | None) -> Page:
+        keys = self.parse_sort(sort)
+        statement, title_columns = self._select()
+        if filter:
+            statement = statement.where(self._filter(filter))
+        if self.row_scope is not None:
+            statement = statement.where(self.row_scope)
+        if after:
+            statement = statement.where(self._after(keys, decode_cursor(after, sort or DEFAULT_SORT)))
+        order = [(self.table.c[k].desc() if d else self.table.c[k].asc()).nulls_last() for k, d in keys]
+        try:
+            rows = connection.execute(statement.order_by(*order).limit(limit + 1)).mappings().all()
+        except DataError as error:
+            # What only the stored values reveal, e.g. `total / qty` where a qty is 0.
+            reason = str(error.orig).splitlines()[0]
+            raise BadRequest(f"Invalid filter: the database cannot evaluate it ({reason})",
+                             [ErrorDetail("filter", reason)]) from None
+        items = [self._item(row, title_columns) for row in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = encode_cursor([json_value(last[k]) for k, _ in keys], sort or DEFAULT_SORT)
+        return Page(items, next_cursor)
+
+    def _select(self):
+        columns = [self.table]
+        title_columns: dict[str, str] = {}
+        joins = self.table
+        for field in self.form.scalar_fields:
+            target = self.loaded.model.form(field.form) if field.type == "link" else None
+            if target is None or not target.title:
+                continue
+            alias = self.loaded.tables.form(target.name).alias(f"t_{field.name}")
+            label = f"{field.name}__title"
+            columns.append(alias.c[target.title].label(label))
+            title_columns[field.name] = label
+            joins = joins.outerjoin(alias, alias.c.id == self.table.c[field.name])
+        return select(*columns).select_from(joins), title_columns
+
+    def _filter(self, source: str):
+        try:
+            return filter_to_sql(source, self.column_for)
+        except ExpressionError as error:
+            raise BadRequest(f"Invalid filter: {error}", [ErrorDetail("filter", str(error))]) from None
+
+    def _after(self, keys, values):
+        if len(values) != len(keys):
+            raise BadRequest("Invalid cursor", [ErrorDetail("after", "cursor does not match the sort")])
+        typed = []
+        for (name, _), value in zip(keys, values):
+            try:
+                typed.append(coerce_value(self._field_type(name), value) if value is not None else None)
+            except CoercionError:
+                raise BadRequest("Invalid cursor", [ErrorDetail("after", "malformed cursor")]) from None
+        return keyset_condition([(self.table.c[k], d) for k, d in keys], typed)
+
+    def _item(self, row, title_columns) -> dict[str, Any]:
+        item = {k: v for k, v in row.items() if not k.endswith("__title")}
+        if self.readable is not None:
+            item = {k: v for k, v in item.items() if k in self.readable or k in SORTABLE_SYSTEM}
+        result = record_to_json(item)
+        titles = {name: row[label] for name, label in title_columns.items()
+                  if self.readable is None or name in self.readable}
+        if titles:
+            result["_titles"] = json_value(titles)
+        return result
+
+
+def keyset_condition(columns, values):
+    """Rows strictly after `values` in the order of `columns` (NULLS LAST both ways)."""
+    alternatives = []
+    for index, ((column, descending), value) in enumerate(zip(columns, values)):
+        equal_before = [(c.is_(None) if v is None else c == v)
+                        for (c, _), v in zip(columns[:index], values[:index])]
+        if value is None:
+            later = false()          # nothing sorts after NULL within NULLS LAST
+        else:
+            beyond = column < value if descending else column > value
+            later = or_(beyond, column.is_(None))
+        alternatives.append(and_(*equal_before, later))
+    return or_(*alternatives)
+
+
+def encode_cursor(values: list[Any], sort: str) -> str:
+    payload = json.dumps({"s": sort, "v": values}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        values = payload["v"]
+        if payload["s"] != sort or not isinstance(values, list):
+            raise ValueError
+        return values
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("Invalid cursor", [ErrorDetail("after", "malformed or stale cursor")]) from None

@@ -1,0 +1,165 @@
+"""`RecordService`: the one door for reads and writes of records.
+
+Each public call is one database transaction. Writes run in a `WriteSession`
+(the save pipeline); on PostgreSQL a transaction that loses a deadlock or a
+serialization race is retried a bounded number of times.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping, TypeVar
+
+from flask import Flask, current_app
+from sqlalchemy.exc import DBAPIError
+
+from engine.db import Database, get_db
+from engine.runtime import audit, ledger
+from engine.runtime.actor import Actor, Cause, USER_ACTION
+from engine.runtime.errors import NotFound
+from engine.runtime.records import queries
+from engine.runtime.records.pipeline import WriteSession
+from engine.runtime.records.restore import restore as restore_record
+from engine.runtime.records.values import json_value, record_to_json
+from engine.runtime.registry import AppRegistry, get_registry
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+RETRYABLE_SQLSTATES = {"40001", "40P01"}     # serialization failure, deadlock detected
+MAX_ATTEMPTS = 4
+
+
+class RecordService:
+    def __init__(self, database: Database, registry: AppRegistry, *, policy=None):
+        self.database = database
+        self.registry = registry
+        self.policy = policy
+
+    # ----------------------------------------------------------- transactions
+    @contextmanager
+    def unit_of_work(self, app_name: str, actor: Actor, cause: Cause = USER_ACTION) -> Iterator[WriteSession]:
+        """One transaction: everything written through the session commits together."""
+        with self.database.transaction() as connection:
+            loaded = self.registry.get(connection, app_name)
+            session = WriteSession(connection, loaded, actor, cause, policy=self.policy)
+            yield session
+            session.finish()
+
+    def run(self, app_name: str, actor: Actor, cause: Cause, work: Callable[[WriteSession], T]) -> T:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with self.unit_of_work(app_name, actor, cause) as session:
+                    return work(session)
+            except DBAPIError as error:
+                if attempt == MAX_ATTEMPTS or _sqlstate(error) not in RETRYABLE_SQLSTATES:
+                    raise
+                log.warning("retrying transaction after %s (attempt %d)", _sqlstate(error), attempt)
+                time.sleep(0.01 * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+    # ----------------------------------------------------------------- writes
+    def create(self, app: str, form: str, values: Mapping[str, Any], *, actor: Actor,
+               cause: Cause = USER_ACTION) -> dict[str, Any]:
+        record = self.run(app, actor, cause, lambda s: s.create(form, values))
+        return record_to_json(record)
+
+    def update(self, app: str, form: str, record_id: int, values: Mapping[str, Any], *,
+               actor: Actor, expected_version: int | None = None,
+               cause: Cause = USER_ACTION) -> dict[str, Any]:
+        record = self.run(app, actor, cause, lambda s: s.update(
+            form, record_id, values, expected_version=expected_version))
+        return record_to_json(record)
+
+    def delete(self, app: str, form: str, record_id: int, *, actor: Actor,
+               expected_version: int | None = None, cause: Cause = USER_ACTION) -> None:
+        self.run(app, actor, cause, lambda s: s.delete(form, record_id, expected_version=expected_version))
+
+    def restore(self, app: str, form: str, record_id: int, entry_id: int, *, actor: Actor,
+                cause: Cause = USER_ACTION) -> dict[str, Any]:
+        record = self.run(app, actor, cause, lambda s: restore_record(s, form, record_id, entry_id))
+        return record_to_json(record)
+
+    # ------------------------------------------------------------------ reads
+    def get(self, app: str, form: str, record_id: int, *, actor: Actor) -> dict[str, Any]:
+        with self.database.read() as connection:
+            loaded = self.registry.get(connection, app)
+            form_model = loaded.form(form)
+            record = loaded.store.fetch(connection, form_model, record_id)
+            if record is None:
+                raise NotFound(f"No {form} record with id {record_id}")
+            return record_to_json(record)
+
+    def list(self, app: str, form: str, *, actor: Actor, filter: str | None = None,
+             sort: str | None = None, limit: int = 50, after: str | None = None) -> queries.Page:
+        with self.database.read() as connection:
+            loaded = self.registry.get(connection, app)
+            query = queries.ListQuery(loaded, loaded.form(form), actor)
+            return query.page(connection, filter=filter, sort=sort, limit=limit, after=after)
+
+    def ledger(self, app: str, form: str, record_id: int, *, actor: Actor,
+               limit: int = 500) -> list[dict[str, Any]]:
+        """Effect-ledger movements of a rule target (库存流水), newest first."""
+        with self.database.read() as connection:
+            loaded = self.registry.get(connection, app)
+            if loaded.store.fetch_scalar(connection, loaded.form(form), record_id) is None:
+                raise NotFound(f"No {form} record with id {record_id}")
+            targets = ledger_targets(loaded, connection, form, record_id)
+            return [_movement_json(m) for m in ledger.target_movements(connection, app, targets, limit)]
+
+    def history(self, app: str, form: str, record_id: int, *, actor: Actor) -> list[dict[str, Any]]:
+        with self.database.read() as connection:
+            loaded = self.registry.get(connection, app)
+            loaded.form(form)
+            entries = audit.history(connection, app, form, record_id)
+            if not entries and loaded.store.fetch_scalar(connection, loaded.form(form), record_id) is None:
+                raise NotFound(f"No {form} record with id {record_id}")
+            return [_history_json(entry) for entry in entries]
+
+
+def ledger_targets(loaded, connection, form: str, record_id: int) -> list[tuple[str, int]]:
+    """The record itself and its subform rows: everything a rule may move."""
+    form_model = loaded.form(form)
+    targets = [(form, record_id)]
+    for sub in form_model.subforms:
+        rows = loaded.store.fetch_rows(connection, form_model, sub.name, record_id)
+        targets.extend((f"{form}.{sub.name}", row["id"]) for row in rows)
+    return targets
+
+
+def _movement_json(move: Mapping[str, Any]) -> dict[str, Any]:
+    source_form = move["source_form"].split(".", 1)[0]
+    return {
+        "id": move["id"], "at": audit_time(move["at"]), "rule": move["rule"],
+        "field": move["field"], "delta": json_value(move["delta"]),
+        "target": {"form": move["target_form"], "id": move["target_id"]},
+        "source": {"form": source_form, "id": move["source_record_id"],
+                   "row": move["source_form"], "row_id": move["source_id"]},
+        "cause": {"kind": move["cause_kind"], "detail": move["cause_detail"]},
+        "actor_id": move["actor_id"], "transaction": move["tx_id"],
+    }
+
+
+def _history_json(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": entry["id"], "at": audit_time(entry["at"]), "action": entry["action"],
+        "actor": {"id": entry["actor_id"], "username": entry["actor_name"]},
+        "cause": {"kind": entry["cause_kind"], "detail": entry["cause_detail"]},
+        "transaction": entry["tx_id"], "changes": entry["changes"],
+    }
+
+
+def audit_time(value) -> str:
+    return value.isoformat(timespec="milliseconds") + "Z"
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    return getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["liandong.records"] = RecordService(get_db(app), get_registry(app))
+
+
+def get_record_service(app: Flask | None = None) -> RecordService:
+    return (app or current_app).extensions["liandong.records"]
