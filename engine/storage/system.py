@@ -22,7 +22,9 @@ from engine.storage.types import ID_TYPE, utcnow
 system_metadata = new_metadata()
 
 # Modules defining more ld_* tables on `system_metadata` (e.g. the change log).
-TABLE_MODULES: list[str] = ["engine.runtime.audit", "engine.runtime.records.autonumber"]
+TABLE_MODULES: list[str] = ["engine.runtime.audit", "engine.runtime.records.autonumber",
+                             "engine.runtime.ledger", "engine.runtime.notifications",
+                             "engine.runtime.outbox"]
 
 # Arbitrary constant: the PostgreSQL advisory lock serialising schema creation
 # when several workers start at once.
