@@ -118,6 +118,7 @@ class Workflow:
     initial: str
     states: tuple[Option, ...]
     locked: tuple[str, ...] = ()
+    final: tuple[str, ...] = ()
     transitions: tuple[Transition, ...] = ()
     assignee_field: str | None = None
     self_approval: bool = True
@@ -320,6 +321,7 @@ def _compile_workflow(spec: Mapping[str, Any]) -> Workflow:
                                      {"value": s["name"], "label": s.get("label")})
                      for s in spec["states"]),
         locked=tuple(spec.get("locked", ())),
+        final=tuple(spec.get("final", ())),
         transitions=tuple(
             Transition(
                 name=t["name"], label=label_dict(t.get("label"), t["name"]),

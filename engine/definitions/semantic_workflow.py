@@ -21,9 +21,10 @@ def check_workflow(ctx: Context, form: FormInfo) -> None:
     states_ok = not ctx.broken(path + ("states",))     # else every state looks unknown
     if initial is not None and states_ok:
         _check_state(ctx, form, path + ("initial",), initial)
-    for k, state in enumerate(as_list(spec.get("locked"))):
-        if isinstance(state, str) and states_ok and not ctx.broken(path + ("locked", k)):
-            _check_state(ctx, form, path + ("locked", k), state)
+    for key in ("locked", "final"):
+        for k, state in enumerate(as_list(spec.get(key))):
+            if isinstance(state, str) and states_ok and not ctx.broken(path + (key, k)):
+                _check_state(ctx, form, path + (key, k), state)
     for k, transition in enumerate_dicts(spec.get("transitions")):
         _check_transition(ctx, form, transition, path + ("transitions", k), states_ok)
     assignee = ctx.value(spec, "assignee_field", path, str)
@@ -37,6 +38,8 @@ def check_workflow(ctx: Context, form: FormInfo) -> None:
     clean = not ctx.broken(path) and len(ctx.problems) == before
     if clean and initial is not None and initial in form.states:
         _warn_unreachable(ctx, form, spec, path, initial)
+    if clean:
+        _warn_locked_dead_ends(ctx, spec, path)
 
 
 def _check_state_field(ctx: Context, form: FormInfo, spec: dict, path: Path) -> None:
@@ -94,6 +97,21 @@ def check_role(ctx: Context, path: Path, role: str) -> None:
         guess = suggest(role, ctx.index.roles)
         ctx.error(path, f"unknown role '{role}'",
                   f"did you mean '{guess}'?" if guess else "declare it in roles")
+
+
+def _warn_locked_dead_ends(ctx: Context, spec: dict, path: Path) -> None:
+    """A locked state nothing leaves freezes its records for good: say so,
+    unless the definition lists it in `final` (cancelled, archived...)."""
+    leaving = set()
+    for _, transition in enumerate_dicts(spec.get("transitions")):
+        sources = transition.get("from")
+        leaving.update([sources] if isinstance(sources, str) else as_list(sources))
+    final = set(as_list(spec.get("final")))
+    for k, state in enumerate(as_list(spec.get("locked"))):
+        if isinstance(state, str) and state not in leaving and state not in final:
+            ctx.warning(path + ("locked", k), f"locked state '{state}' has no transition out: "
+                        "its records can never change again",
+                        "add a transition out of it, or list it in workflow.final if intended")
 
 
 def _warn_unreachable(ctx: Context, form: FormInfo, spec: dict, path: Path,

@@ -80,9 +80,31 @@ def _add_form(document, model, form: FormModel) -> None:
     }
     document["paths"][base + "/{record_id}/history"] = {
         "get": _operation(tag, f"History of a {form.name} record", HISTORY_PAGE, params=record_id)}
+    if form.workflow is not None:
+        names = [t.name for t in form.workflow.transitions]
+        document["paths"][base + "/{record_id}/transitions/{name}"] = {
+            "post": _operation(tag, f"Take a workflow transition of a {form.name} record", ref(key),
+                               params=record_id + [{"name": "name", "in": "path", "required": True,
+                                                    "schema": {"type": "string", "enum": names}}],
+                               body=transition_body(form, readonly))}
     document["paths"][base + "/{record_id}/restore"] = {
         "post": _operation(tag, f"Restore a {form.name} record to a history entry (undeletes too)",
                            ref(key), params=record_id, body=RESTORE_BODY)}
+
+
+def transition_body(form: FormModel, readonly: frozenset[str]) -> dict[str, Any]:
+    """A comment, plus values for the form's writable fields (e.g. required_fields)."""
+    body = input_schema(form, readonly, creating=False)
+    body["properties"].pop("version", None)
+    body["properties"]["comment"] = {"type": ["string", "null"], "maxLength": 2000}
+    return body
+
+
+AVAILABLE_TRANSITIONS = {"type": "array", "readOnly": True, "items": {
+    "type": "object", "required": ["name", "to"], "properties": {
+        "name": {"type": "string"}, "label": {"type": "object"}, "to": {"type": "string"},
+        "comment": {"enum": ["optional", "required", "none"]},
+        "required_fields": {"type": "array", "items": {"type": "string"}}}}}
 
 
 def _operation(tags, summary, schema, *, status="200", params=(), body=None) -> dict[str, Any]:
@@ -101,6 +123,8 @@ def _operation(tags, summary, schema, *, status="200", params=(), body=None) -> 
 def output_schema(form: FormModel, readonly: frozenset[str]) -> dict[str, Any]:
     schema = copy.deepcopy(record_schema(form, readonly))
     schema["required"] = ["id", "version"]
+    if form.workflow is not None:
+        schema["properties"]["available_transitions"] = AVAILABLE_TRANSITIONS
     return schema
 
 

@@ -125,6 +125,15 @@ def record_history(app: str, form: str, record_id: int):
     return jsonify({"items": entries, "next": None})
 
 
+@api.post(RECORD + "/transitions/<name>")
+def take_transition(app: str, form: str, record_id: int, name: str):
+    body = json_body()
+    comment = body.pop("comment", None)
+    record = get_record_service().transition(app, form, record_id, name, body, actor=current_actor(),
+                                             comment=comment, cause=current_cause())
+    return record_response(record)
+
+
 @api.get(RECORD + "/ledger")
 def record_ledger(app: str, form: str, record_id: int):
     movements = get_record_service().ledger(app, form, record_id, actor=current_actor())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from engine.definitions.model import FormModel, localized
 from engine.runtime import audit
 from engine.runtime.actor import Actor, Cause
-from engine.runtime.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
+from engine.runtime import workflow
+from engine.runtime.errors import Conflict, ErrorCollector, ErrorDetail, NotFound, ValidationFailed
 from engine.runtime.expressions import EvaluationError, compile_expression
 from engine.runtime.records import autonumber, compute, integrity
 from engine.runtime.records.parse import SubmissionParser
@@ -63,11 +64,31 @@ class WriteSession:
 
     def update(self, form_name: str, record_id: int, values: Mapping[str, Any], *,
                expected_version: int | None = None, cause: Cause | None = None,
-               trusted: frozenset[str] = frozenset(), action: str = "update") -> dict[str, Any]:
+               trusted: frozenset[str] = frozenset(), action: str = "update",
+               transition: Mapping[str, Any] | None = None,
+               precondition: Callable[[dict], None] | None = None) -> dict[str, Any]:
         state = SaveState(form=self.app.form(form_name), action=action, cause=cause or self.cause,
                           submitted=dict(values), record_id=record_id,
                           expected_version=expected_version)
+        state.system_values.update(transition=transition, precondition=precondition)
         return self._save(state, trusted)
+
+    def transition(self, form_name: str, record_id: int, name: str,
+                   values: Mapping[str, Any] | None = None, *, comment: str | None = None,
+                   cause: Cause | None = None, system: bool = False) -> dict[str, Any]:
+        return workflow.take(self, form_name, record_id, name, values, comment=comment,
+                             cause=cause, system=system)
+
+    def fetch_current(self, form_name: str, record_id: int) -> dict[str, Any] | None:
+        """The record as this transaction sees it now (locked against other writers)."""
+        cached = self.written.get((form_name, record_id))
+        if cached is not None:
+            return copy.deepcopy(cached)
+        return self.store.fetch(self.connection, self.app.form(form_name), record_id, lock=True)
+
+    def authorize_transition(self, form: FormModel, record: Mapping[str, Any]) -> None:
+        if self.policy is not None and not self.rule_chain:
+            self.policy.authorize_transition(self, form, record)
 
     def delete(self, form_name: str, record_id: int, *, expected_version: int | None = None,
                cause: Cause | None = None) -> dict[str, Any]:
@@ -75,6 +96,7 @@ class WriteSession:
                           record_id=record_id, expected_version=expected_version)
         self._step_load(state)
         self._step_authorize(state)
+        self._refuse_if_locked(state)
         integrity.refuse_if_referenced(self, state.form, record_id)
         state.record = {}
         self._step_rules(state)
@@ -113,21 +135,35 @@ class WriteSession:
     def _step_load(self, state: SaveState) -> None:
         if state.record_id is None:
             return
-        cached = self.written.get((state.form.name, state.record_id))
-        state.previous = (copy.deepcopy(cached) if cached is not None else
-                          self.store.fetch(self.connection, state.form, state.record_id, lock=True))
+        state.previous = self.fetch_current(state.form.name, state.record_id)
         if state.previous is None:
             raise NotFound(f"No {state.form.name} record with id {state.record_id}")
+        if self.policy is not None:
+            # Before the lock state or the version can tell anything about the record.
+            self.policy.authorize_load(self, state)
+        self._refuse_if_locked(state)
         if state.expected_version is not None and state.expected_version != state.previous["version"]:
             raise Conflict(f"Version conflict: you have version {state.expected_version}, "
                            f"the stored record is at version {state.previous['version']}")
+
+    def _refuse_if_locked(self, state: SaveState) -> None:
+        """Locked states: read-only except for the transitions that leave them."""
+        workflow = state.form.workflow
+        if workflow is None or state.action == "transition" or self.rule_chain:
+            return
+        current = (state.previous or {}).get(workflow.field)
+        if current in workflow.locked:
+            raise ValidationFailed(f"This {state.form.name} is locked in state {current!r}: "
+                                   f"it can only move on through its workflow",
+                                   [ErrorDetail(workflow.field, f"locked in state {current!r}")])
 
     def _step_authorize(self, state: SaveState) -> None:
         if self.policy is not None:
             self.policy.authorize_write(self, state)
 
     def _step_parse(self, state: SaveState) -> None:
-        readonly = self.readonly_fields(state.form)
+        # Plus the fields the caller's permissions do not let them write (policy).
+        readonly = self.readonly_fields(state.form) | state.system_values.get("caller_readonly", frozenset())
         SubmissionParser(state.form, readonly, state.system_values["trusted"]).parse(state)
 
     def readonly_fields(self, form: FormModel) -> frozenset[str]:
@@ -205,6 +241,8 @@ class WriteSession:
         state.system_values["formula_errors"] = errors
 
     def _step_validate(self, state: SaveState) -> None:
+        if state.system_values.get("precondition"):
+            state.system_values["precondition"](state.record)
         errors = ErrorCollector()
         validate_record(state.form, state.record, errors)
         errors.raise_if_any()
@@ -220,7 +258,9 @@ class WriteSession:
             self._insert(state, columns)
             return
         diff = diff_records(form, state.previous, record)
-        if is_empty_diff(diff):
+        if state.system_values.get("transition"):
+            diff["transition"] = dict(state.system_values["transition"])
+        elif is_empty_diff(diff):
             state.record = state.previous
             state.system_values["unchanged"] = True
             return
@@ -260,6 +300,8 @@ class WriteSession:
         return columns
 
     def _step_rules(self, state: SaveState) -> None:
+        if self.policy is not None:     # the saved row must stay in the caller's data scope
+            self.policy.authorize_result(self, state)
         self.run_rules(state)
 
     def run_rules(self, state: SaveState) -> None:

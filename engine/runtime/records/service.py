@@ -15,11 +15,13 @@ from flask import Flask, current_app
 from sqlalchemy.exc import DBAPIError
 
 from engine.db import Database, get_db
-from engine.runtime import audit, ledger
-from engine.runtime.actor import Actor, Cause, USER_ACTION
+from engine.runtime import audit, ledger, workflow
+from engine.runtime.actor import SYSTEM, Actor, Cause, USER_ACTION
 from engine.runtime.errors import NotFound
+from engine.runtime.permissions import PermissionPolicy, RecordReader
 from engine.runtime.records import queries
 from engine.runtime.records.pipeline import WriteSession
+from engine.runtime.records.preview import preview as preview_record
 from engine.runtime.records.restore import restore as restore_record
 from engine.runtime.records.values import json_value, record_to_json
 from engine.runtime.registry import AppRegistry, get_registry
@@ -61,15 +63,13 @@ class RecordService:
     # ----------------------------------------------------------------- writes
     def create(self, app: str, form: str, values: Mapping[str, Any], *, actor: Actor,
                cause: Cause = USER_ACTION) -> dict[str, Any]:
-        record = self.run(app, actor, cause, lambda s: s.create(form, values))
-        return record_to_json(record)
+        return self.run(app, actor, cause, lambda s: present(s, form, s.create(form, values)))
 
     def update(self, app: str, form: str, record_id: int, values: Mapping[str, Any], *,
                actor: Actor, expected_version: int | None = None,
                cause: Cause = USER_ACTION) -> dict[str, Any]:
-        record = self.run(app, actor, cause, lambda s: s.update(
-            form, record_id, values, expected_version=expected_version))
-        return record_to_json(record)
+        return self.run(app, actor, cause, lambda s: present(s, form, s.update(
+            form, record_id, values, expected_version=expected_version)))
 
     def delete(self, app: str, form: str, record_id: int, *, actor: Actor,
                expected_version: int | None = None, cause: Cause = USER_ACTION) -> None:
@@ -77,24 +77,40 @@ class RecordService:
 
     def restore(self, app: str, form: str, record_id: int, entry_id: int, *, actor: Actor,
                 cause: Cause = USER_ACTION) -> dict[str, Any]:
-        record = self.run(app, actor, cause, lambda s: restore_record(s, form, record_id, entry_id))
-        return record_to_json(record)
+        return self.run(app, actor, cause, lambda s: present(
+            s, form, restore_record(s, form, record_id, entry_id)))
+
+    def transition(self, app: str, form: str, record_id: int, name: str,
+                   values: Mapping[str, Any] | None = None, *, actor: Actor,
+                   comment: str | None = None, cause: Cause = USER_ACTION) -> dict[str, Any]:
+        """Take a workflow transition (with optional field values and a comment)."""
+        return self.run(app, actor, cause, lambda s: present(
+            s, form, s.transition(form, record_id, name, values, comment=comment)))
+
+    def preview(self, app: str, form: str, values: Mapping[str, Any], *, actor: Actor,
+                record_id: int | None = None) -> dict[str, Any]:
+        """The record a save would compute (formulas, fill_from, defaults), unsaved."""
+        return preview_record(self, app, form, values, actor=actor, record_id=record_id)
 
     # ------------------------------------------------------------------ reads
     def get(self, app: str, form: str, record_id: int, *, actor: Actor) -> dict[str, Any]:
         with self.database.read() as connection:
             loaded = self.registry.get(connection, app)
             form_model = loaded.form(form)
+            self._reader(connection, loaded, form_model, actor).require_visible(record_id)
             record = loaded.store.fetch(connection, form_model, record_id)
             if record is None:
                 raise NotFound(f"No {form} record with id {record_id}")
-            return record_to_json(record)
+            return present(WriteSession(connection, loaded, actor, USER_ACTION, policy=self.policy),
+                           form, record)
 
     def list(self, app: str, form: str, *, actor: Actor, filter: str | None = None,
              sort: str | None = None, limit: int = 50, after: str | None = None) -> queries.Page:
         with self.database.read() as connection:
             loaded = self.registry.get(connection, app)
-            query = queries.ListQuery(loaded, loaded.form(form), actor)
+            form_model = loaded.form(form)
+            options = self._reader(connection, loaded, form_model, actor).list_options()
+            query = queries.ListQuery(loaded, form_model, actor, **options)
             return query.page(connection, filter=filter, sort=sort, limit=limit, after=after)
 
     def ledger(self, app: str, form: str, record_id: int, *, actor: Actor,
@@ -102,19 +118,39 @@ class RecordService:
         """Effect-ledger movements of a rule target (库存流水), newest first."""
         with self.database.read() as connection:
             loaded = self.registry.get(connection, app)
-            if loaded.store.fetch_scalar(connection, loaded.form(form), record_id) is None:
-                raise NotFound(f"No {form} record with id {record_id}")
+            reader = self._reader(connection, loaded, loaded.form(form), actor)
+            reader.require_visible(record_id)
             targets = ledger_targets(loaded, connection, form, record_id)
-            return [_movement_json(m) for m in ledger.target_movements(connection, app, targets, limit)]
+            return reader.ledger([_movement_json(m)
+                                  for m in ledger.target_movements(connection, app, targets, limit)])
 
     def history(self, app: str, form: str, record_id: int, *, actor: Actor) -> list[dict[str, Any]]:
         with self.database.read() as connection:
             loaded = self.registry.get(connection, app)
-            loaded.form(form)
+            reader = self._reader(connection, loaded, loaded.form(form), actor)
+            reader.require_visible(record_id, allow_absent=True)
             entries = audit.history(connection, app, form, record_id)
             if not entries and loaded.store.fetch_scalar(connection, loaded.form(form), record_id) is None:
                 raise NotFound(f"No {form} record with id {record_id}")
-            return [_history_json(entry) for entry in entries]
+            return reader.history([_history_json(entry) for entry in entries])
+
+    def _reader(self, connection, loaded, form_model, actor: Actor):
+        """Read-side permissions (403/404, hidden fields); a service without a
+        policy reads with system rights."""
+        if self.policy is None:
+            return RecordReader(connection, loaded, form_model, SYSTEM)
+        return self.policy.reader(connection, loaded, form_model, actor)
+
+
+def present(session: WriteSession, form: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record as callers see it: JSON values, plus the transitions they may take."""
+    shown = record_to_json(record)
+    form_model = session.app.form(form)
+    if form_model.workflow is not None:
+        shown["available_transitions"] = workflow.available(session, form_model, record)
+    if session.policy is not None:      # hidden fields never leave the service
+        shown = session.policy.present(session, form_model, shown)
+    return shown
 
 
 def ledger_targets(loaded, connection, form: str, record_id: int) -> list[tuple[str, int]]:
@@ -158,7 +194,8 @@ def _sqlstate(error: DBAPIError) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["liandong.records"] = RecordService(get_db(app), get_registry(app))
+    app.extensions["liandong.records"] = RecordService(get_db(app), get_registry(app),
+                                                       policy=PermissionPolicy())
 
 
 def get_record_service(app: Flask | None = None) -> RecordService:

@@ -26,7 +26,7 @@ def event_names(state: SaveState) -> set[str]:
     names = {"updated"}
     transition = state.system_values.get("transition")
     if transition:
-        names.add(f"transition:{transition}")
+        names.add(f"transition:{transition['name']}")
     return names
 
 
