@@ -75,7 +75,7 @@ def check_expression(ctx: Context, path: Path, source: Any, scope: Scope, *,
         _report_syntax(ctx, path, compiled)
         return None
     _check_functions(ctx, path, compiled)
-    if "lookup" in (getattr(compiled, "functions", None) or ()):
+    if {"lookup", "count_of"} & set(getattr(compiled, "functions", None) or ()):
         _check_lookups(ctx, path, getattr(compiled, "tree", None))
     deps: set[str] = set()
     allow = _Allow(previous, user)
@@ -110,19 +110,21 @@ def _check_functions(ctx: Context, path: Path, compiled: Any) -> None:
 
 
 def _check_lookups(ctx: Context, path: Path, tree: Any) -> None:
-    """lookup('form', 'field', key=value): the form, field and keys must exist."""
+    """lookup('form', 'field', key=value) and count_of('form', key=value): the form,
+    field and keys must exist."""
     if not isinstance(tree, ast.AST):
         return
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id == "lookup" and node.args):
+                and node.func.id in ("lookup", "count_of") and node.args):
             continue
+        positional = 2 if node.func.id == "lookup" else 1
         literal = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
-                   for a in node.args[:2]]
+                   for a in node.args[:positional]]
         form = ctx.index.forms.get(literal[0]) if literal[0] else None
         if literal[0] and form is None:
             guess = suggest(literal[0], ctx.index.forms)
-            ctx.error(path, f"lookup() of an unknown form '{literal[0]}'",
+            ctx.error(path, f"{node.func.id}() of an unknown form '{literal[0]}'",
                       f"did you mean '{guess}'?" if guess else None)
             continue
         if form is None:
@@ -131,7 +133,7 @@ def _check_lookups(ctx: Context, path: Path, tree: Any) -> None:
         for name in wanted:
             if name not in form.fields and name not in SYSTEM_COLUMNS:
                 guess = suggest(name, form.fields)
-                ctx.error(path, f"lookup() of an unknown field '{name}' in form '{form.name}'",
+                ctx.error(path, f"{node.func.id}() of an unknown field '{name}' in form '{form.name}'",
                           f"did you mean '{guess}'?" if guess else None)
 
 

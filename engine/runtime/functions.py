@@ -269,6 +269,11 @@ def lookup(form: str, field: str, **criteria: Any) -> Any:
     raise EvaluationError("lookup() is only available inside the record service")
 
 
+def count_of(form: str, **criteria: Any) -> Any:
+    """Placeholder so definitions validate; the record service passes the real one."""
+    raise EvaluationError("count_of() is only available inside the record service")
+
+
 # ---------------------------------------------------------------- the registry
 
 def _spec(name: str, func: Callable, signature: str, returns: str, en: str, zh: str) -> FunctionSpec:
@@ -339,6 +344,9 @@ _SPECS = (
           "The `field` of the one `form` record matching all key=value pairs; empty when none. "
           "Only while saving a record.",
           "查找 form 中与所有 key=value 条件匹配的唯一记录，返回其 field；无匹配时为空。仅在保存记录时可用。"),
+    _spec("count_of", count_of, "count_of(form, key=value, ...)", "integer",
+          "How many `form` records match all key=value pairs. Only while saving a record.",
+          "form 中与所有 key=value 条件匹配的记录数。仅在保存记录时可用。"),
 )
 
 FUNCTIONS: dict[str, FunctionSpec] = {spec.name: spec for spec in _SPECS}

@@ -150,3 +150,12 @@ def test_ledger_is_the_movement_history(mini, goods, app):
         ("shipped_sales_line_decrements_stock", Decimal(5)),
         ("shipped_sales_line_decrements_stock", Decimal(-5)),
         ("received_line_adds_on_hand", Decimal(100))]
+
+
+def test_lookup_and_count_of_read_inside_the_write(mini, goods):
+    from engine.runtime.actor import SYSTEM
+    (p1, _), (w1, _) = goods
+    with mini.service.unit_of_work("mini", SYSTEM) as session:
+        assert session.lookup("stock", "on_hand", product=p1["id"], warehouse=w1["id"]) == 100
+        assert session.count_of("stock", warehouse=w1["id"]) == 2
+        assert session.count_of("purchase_request", product=p1["id"], status="open") == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.definitions.model import FormModel
@@ -111,6 +111,22 @@ def refuse_if_referenced(session, form: FormModel, record_id: int) -> None:
         listed = ", ".join(f"{name} {rid}" for name, rid in found)
         raise Conflict(f"Cannot delete {form.name} {record_id}: other records refer to it ({listed})",
                        [ErrorDetail(None, f"referenced by {name} {rid}") for name, rid in found])
+
+
+def _criteria(session, form_name: str, criteria: Mapping[str, Any], function: str):
+    table = session.store.tables.form(form_name)
+    for name in criteria:
+        if name not in table.c:
+            raise EvaluationError(f"{function}(): no field {name!r} in form {form_name!r}")
+    return table, and_(*(table.c[n] == (int(v) if isinstance(v, int) else v) for n, v in criteria.items()))
+
+
+def count_of(session, form_name: str, criteria: Mapping[str, Any]) -> int:
+    """`count_of('purchase_request', product=p, status='open')`."""
+    if session.model.form(form_name) is None:
+        raise EvaluationError(f"count_of(): no form {form_name!r}")
+    table, condition = _criteria(session, form_name, criteria, "count_of")
+    return session.connection.execute(select(func.count()).select_from(table).where(condition)).scalar_one()
 
 
 def lookup(session, form_name: str, field_name: str, criteria: Mapping[str, Any]) -> Any:

@@ -388,7 +388,10 @@ class WriteSession:
         self._linked.pop((form_name, record_id), None)
 
     def expression_functions(self) -> dict[str, Any]:
-        return {"lookup": self.lookup}
+        return {"lookup": self.lookup, "count_of": self.count_of}
+
+    def count_of(self, form_name: str, **criteria: Any) -> int:
+        return integrity.count_of(self, form_name, criteria)
 
     def lookup(self, form_name: str, field_name: str, **criteria: Any) -> Any:
         return integrity.lookup(self, form_name, field_name, criteria)

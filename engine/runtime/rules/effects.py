@@ -65,6 +65,10 @@ def _table_name(session, target_form: str) -> str:
 def apply(session, target_form: str, target_id: int, deltas: Mapping[str, Decimal], cause: Cause) -> None:
     form_name, _, sub_name = target_form.partition(".")
     form = session.model.form(form_name)
+    fields = form.field(sub_name).fields if sub_name else form.fields
+    integers = {f.name for f in fields if f.type == "integer"}
+    # The ledger keeps Decimals; integer columns take whole numbers (coerced already).
+    deltas = {f: int(d) if f in integers else d for f, d in deltas.items()}
     if sub_name:
         previous, current = _move_row(session, form, sub_name, target_id, deltas)
     else:
