@@ -12,6 +12,7 @@ from pathlib import Path
 ENV_DATABASE_URL = "LIANDONG_DATABASE_URL"
 ENV_SECRET_KEY = "LIANDONG_SECRET_KEY"
 ENV_INSTANCE_PATH = "LIANDONG_INSTANCE_PATH"
+ENV_SESSION_COOKIE_SECURE = "LIANDONG_SESSION_COOKIE_SECURE"
 
 
 def instance_path() -> Path:
@@ -30,8 +31,19 @@ def default_settings(instance: Path) -> dict:
         "AUDIT_RETENTION_DAYS": 365,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Set LIANDONG_SESSION_COOKIE_SECURE=1 when served over HTTPS.
+        "SESSION_COOKIE_SECURE": _flag(os.environ.get(ENV_SESSION_COOKIE_SECURE)),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag(os.environ.get(ENV_SESSION_COOKIE_SECURE)),
+        "LOGIN_THROTTLE_LIMIT": 5,                 # failed sign-ins per user / address ...
+        "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,  # ... within this window
         "JSON_SORT_KEYS": False,
     }
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def load_secret_key(instance: Path) -> str:

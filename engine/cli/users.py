@@ -1,11 +1,14 @@
-"""`liandong user …`: create users and API tokens."""
+"""`liandong user …`: users, their roles and API tokens."""
 from __future__ import annotations
+
+import json
+from contextlib import contextmanager
 
 import click
 
 from engine.cli.base import CliError, get_app, main
 from engine.db import get_db
-from engine.runtime import identity
+from engine.runtime import accounts, identity
 from engine.runtime.errors import ServiceError
 
 
@@ -60,10 +63,109 @@ def _check_roles(connection, roles) -> None:
 @click.option("--label", default=None, help="What the token is for.")
 def create_token(name, label) -> None:
     """Create an API token for NAME; the token is printed once, as the last line."""
-    try:
-        with get_db(get_app()).transaction() as connection:
-            token = identity.create_token(connection, name, label)
-    except ServiceError as error:
-        raise CliError(str(error)) from None
+    with _transaction() as connection:
+        token_id, token = identity.issue_token(connection, name, label)
+    click.echo(f"token id {token_id} (revoke with: liandong user revoke {token_id})")
     click.echo("Keep this token secret; it is not shown again:")
     click.echo(token)
+
+
+@user.command("tokens")
+@click.argument("name")
+def list_tokens(name) -> None:
+    """List the API tokens of NAME (ids, labels, last use; never the secrets)."""
+    with _transaction() as connection:
+        tokens = accounts.list_tokens(connection, name)
+    for token in tokens:
+        state = f"revoked {_when(token['revoked_at'])}" if token["revoked_at"] else "active"
+        click.echo(f"{token['id']}\t{token['name'] or '-'}\tcreated {_when(token['created_at'])}\t"
+                   f"last used {_when(token['last_used_at'])}\t{state}")
+
+
+@user.command("revoke")
+@click.argument("token")
+def revoke_token(token) -> None:
+    """Revoke an API token, named by its id (or by the token itself)."""
+    with _transaction() as connection:
+        revoked = accounts.revoke_token(connection, token)
+    click.echo(f"revoked token {revoked['id']} of {revoked['username']}")
+
+
+@user.command("disable")
+@click.argument("name")
+def disable_user(name) -> None:
+    """Disable NAME: no sign-in, sessions end, API tokens answer 401."""
+    with _transaction() as connection:
+        changed = accounts.set_active(connection, name, False)
+    click.echo(f"disabled user {name}" if changed else f"user {name} was already disabled")
+
+
+@user.command("enable")
+@click.argument("name")
+def enable_user(name) -> None:
+    """Enable NAME again (their unrevoked tokens work again)."""
+    with _transaction() as connection:
+        changed = accounts.set_active(connection, name, True)
+    click.echo(f"enabled user {name}" if changed else f"user {name} was already enabled")
+
+
+@user.command("list")
+def list_users() -> None:
+    """List users: name, state, admin flag, roles, active tokens."""
+    with _transaction() as connection:
+        rows = accounts.list_users(connection)
+    for row in rows:
+        flags = ("active" if row["is_active"] else "disabled") + (", admin" if row["is_admin"] else "")
+        click.echo(f"{row['username']}\t{flags}\troles: {', '.join(row['roles']) or '-'}\t"
+                   f"tokens: {row['tokens']}")
+
+
+@user.command("roles")
+@click.argument("name")
+@click.option("--add", "added", multiple=True, metavar="APP:ROLE", help="Give a role; repeatable.")
+@click.option("--remove", "removed", multiple=True, metavar="APP:ROLE", help="Take a role; repeatable.")
+def user_roles(name, added, removed) -> None:
+    """Show NAME's roles, or change them with --add / --remove."""
+    to_add, to_remove = [_role(r) for r in added], [_role(r) for r in removed]
+    with _transaction() as connection:
+        _check_roles(connection, to_add)
+        roles = accounts.change_roles(connection, name, to_add, to_remove)
+    click.echo(f"{name}: {', '.join(roles) or 'no roles'}")
+
+
+@user.command("attributes")
+@click.argument("name")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="Set an attribute (VALUE is JSON if it parses, e.g. [1,2], else text).")
+@click.option("--unset", "removed", multiple=True, metavar="KEY", help="Remove an attribute.")
+def user_attributes(name, assignments, removed) -> None:
+    """Show or change NAME's attributes, read by row scopes as user.KEY."""
+    values = dict(_assignment(a) for a in assignments)
+    with _transaction() as connection:
+        attributes = accounts.set_attributes(connection, name, values, removed) \
+            if values or removed else identity.find_user(connection, name).get("attributes") or {}
+    click.echo(json.dumps(attributes, ensure_ascii=False, sort_keys=True))
+
+
+def _assignment(text: str) -> tuple[str, object]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise CliError(f"--set {text!r}: expected KEY=VALUE, e.g. region=north")
+    try:
+        return key.strip(), json.loads(raw)
+    except ValueError:
+        return key.strip(), raw
+
+
+@contextmanager
+def _transaction():
+    """One transaction; a service error becomes a clean CLI error (nothing written)."""
+    try:
+        with get_db(get_app()).transaction() as connection:
+            yield connection
+    except ServiceError as error:
+        raise CliError(str(error)) from None
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "never"

@@ -57,7 +57,8 @@ _SQL_ORDER = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, as
 _INVERSE = {ast.Lt: ast.GtE, ast.LtE: ast.Gt, ast.Gt: ast.LtE, ast.GtE: ast.Lt}
 _SQL_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
                    ast.Div: operator.truediv}
-_SQL_FUNCTIONS = {"lower": func.lower, "upper": func.upper}
+_SQL_FUNCTIONS = {"lower": lambda text: func.lower(text, type_=String),
+                  "upper": lambda text: func.upper(text, type_=String)}
 _CONSTRUCTS = {
     ast.IfExp: "a conditional ('a if c else b')", ast.Subscript: "indexing ('x[...]')",
     ast.Slice: "a slice", ast.Compare: "a comparison used as a value",
@@ -128,6 +129,11 @@ class _Translator:
         for column, fixed in ((left, right), (right, left)):
             if isinstance(fixed, _Value):
                 self.check_types(column, fixed.value, node)
+        kinds = (_kind(left), _kind(right))
+        if not isinstance(left, _Value) and not isinstance(right, _Value) \
+                and None not in kinds and kinds[0] != kinds[1]:
+            raise self.fail(f"cannot compare a {kinds[0]} field with a {kinds[1]} field "
+                            f"in '{self.segment(node)}'", node)
         if kind in (ast.Eq, ast.Is, ast.NotEq, ast.IsNot):
             return self.equality(left, right, positive == (kind in (ast.Eq, ast.Is)))
         if _is_empty(left) or _is_empty(right):
@@ -208,6 +214,8 @@ class _Translator:
             operand = self.value(node.operand)
             if isinstance(operand, _Value):
                 return _Value(self.fold(lambda: _negate(operand.value, node.op), node))
+            if _kind(operand) not in (None, "number"):
+                raise self.fail(f"cannot apply a sign to a {_kind(operand)} field", node)
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.Call):
             return self.call(node)
@@ -237,6 +245,12 @@ class _Translator:
             raise self.fail(f"operator '{BINARY_SYMBOLS[kind]}' cannot be used in a filter", node)
         if _is_empty(left) or _is_empty(right):
             raise self.fail(f"'{self.segment(node)}' uses an empty value", node)
+        kinds = (_kind(left), _kind(right))
+        computable = kinds == ("number", "number") or (kind, kinds) == (ast.Add, ("text", "text"))
+        if None not in kinds and not computable:
+            # What the database cannot compute (PostgreSQL: varchar * bigint), nor Python.
+            raise self.fail(f"cannot apply '{BINARY_SYMBOLS[kind]}' to {kinds[0]} and {kinds[1]} "
+                            f"in '{self.segment(node)}'", node)
         return _SQL_ARITHMETIC[kind](_bind(left, right), _bind(right, left))
 
     def call(self, node: ast.Call) -> Any:
@@ -286,6 +300,10 @@ def _sql_kind(expression: Any) -> str | None:
     return None
 
 
+def _kind(side: Any) -> str | None:
+    return _value_kind(side.value) if isinstance(side, _Value) else _sql_kind(side)
+
+
 def _value_kind(value: Any) -> str | None:
     for kinds, name in ((bool, "yes/no"), ((int, Decimal), "number"), (str, "text"), (date, "date")):
         if isinstance(value, kinds):
@@ -323,6 +341,8 @@ def _bind(side: Any, other: Any) -> Any:
     value = side.value
     if isinstance(value, str) and _sql_kind(other) == "date":
         value = _iso_date(value, other) or value
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+        value = Decimal(value)     # beyond a 64-bit integer: compared as a number, not bound as one
     if isinstance(value, Decimal):
         # Typed explicitly: coerced to an Integer column's type, SQLite could not bind it.
         return literal(value, Numeric(asdecimal=True))

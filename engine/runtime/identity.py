@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -62,13 +63,52 @@ def check_password(user: dict[str, Any], password: str) -> bool:
     return bool(user.get("password_hash")) and check_password_hash(user["password_hash"], password)
 
 
+def authenticate(connection: Connection, username: str,
+                 password: str) -> tuple[dict[str, Any] | None, str | None]:
+    """(user, None) for a right password of an active user, else (None, reason).
+
+    An unknown name costs the same hash as a known one, so the answer's timing
+    does not tell which names exist. The reason is for the operation log only."""
+    row = connection.execute(select(users).where(users.c.username == username)).mappings().first()
+    if row is None:
+        check_password_hash(_dummy_hash(), password)
+        return None, "unknown user"
+    user = dict(row)
+    if not check_password(user, password):
+        return None, "wrong password"
+    if not user["is_active"]:
+        return None, "disabled"
+    return user, None
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD)
+
+
+def active_actor(connection: Connection, user_id: int) -> Actor | None:
+    """The actor of an active user by id (a signed-in session), else None."""
+    row = connection.execute(select(users).where(users.c.id == user_id)).mappings().first()
+    if row is None or not row["is_active"]:
+        return None
+    return actor_for_user(connection, dict(row))
+
+
 def create_token(connection: Connection, username: str, name: str | None = None) -> str:
+    return issue_token(connection, username, name)[1]
+
+
+def issue_token(connection: Connection, username: str, name: str | None = None) -> tuple[int, str]:
+    """(token id, token): the id names the token later (revoke); only the
+    token's digest is stored, and only the id goes to the operation log."""
     user = find_user(connection, username)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    connection.execute(insert(api_tokens).values(
-        user_id=user["id"], token_hash=token_digest(token), name=name, created_at=utcnow()))
-    log_operation(connection, "token.create", username, actor_id=user["id"], details={"name": name})
-    return token
+    token_id = connection.execute(insert(api_tokens).values(
+        user_id=user["id"], token_hash=token_digest(token), name=name,
+        created_at=utcnow())).inserted_primary_key[0]
+    log_operation(connection, "token.create", username, actor_id=user["id"],
+                  details={"name": name, "token_id": token_id})
+    return token_id, token
 
 
 def actor_for_user(connection: Connection, user: dict[str, Any], token_id: int | None = None) -> Actor:

@@ -159,3 +159,25 @@ def test_lookup_and_count_of_read_inside_the_write(mini, goods):
         assert session.lookup("stock", "on_hand", product=p1["id"], warehouse=w1["id"]) == 100
         assert session.count_of("stock", warehouse=w1["id"]) == 2
         assert session.count_of("purchase_request", product=p1["id"], status="open") == 0
+
+
+def test_a_match_finding_several_targets_names_the_rule_and_the_source_row(app):
+    from engine.db import get_db
+    from engine.runtime.actor import SYSTEM
+    from engine.runtime.records.service import get_record_service
+    from engine.storage.install import install_app
+    install_app(get_db(app), {"app": "tally", "version": "1", "forms": [
+        {"name": "bucket", "fields": [{"name": "key", "type": "text"},
+                                      {"name": "total", "type": "integer", "default": 0}]},
+        {"name": "entry", "fields": [{"name": "key", "type": "text"}, {"name": "amount", "type": "integer"}]}],
+        "rules": [{"name": "entries_fill_buckets", "source": "entry", "target": "bucket",
+                   "match": {"key": "key"}, "adjust": {"total": "amount"}}]})
+    service = get_record_service(app)
+    for _ in range(2):
+        service.create("tally", "bucket", {"key": "a"}, actor=SYSTEM)
+    with pytest.raises(ValidationFailed) as refused:
+        service.create("tally", "entry", {"key": "a", "amount": 5}, actor=SYSTEM)
+    message = str(refused.value)
+    assert "entries_fill_buckets" in message and "several bucket records match key=a" in message
+    assert "for entry" in message
+    assert service.list("tally", "entry", actor=SYSTEM).items == []

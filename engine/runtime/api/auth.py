@@ -1,4 +1,11 @@
-"""Who is calling the API: the user behind a Bearer token."""
+"""Who is calling the API: the user behind a Bearer token, else the signed-in
+session user (a browser page calling the API; it must send X-CSRFToken on
+state-changing calls, see engine/runtime/web/auth.py).
+
+A request that carries an Authorization header is judged by it alone: a bad
+or revoked token is 401 even if a session cookie came along, so a token
+client never acts with a browser's ambient session.
+"""
 from __future__ import annotations
 
 from flask import g, request
@@ -12,7 +19,11 @@ from engine.runtime.errors import Unauthorized
 def current_actor() -> Actor:
     if "liandong_actor" in g:
         return g.liandong_actor
-    actor = _from_bearer_token()
+    if request.headers.get("Authorization") is not None:
+        actor = _from_bearer_token()
+    else:
+        from engine.runtime.web.auth import current_actor_or_none
+        actor = current_actor_or_none()
     if actor is None:
         raise Unauthorized("Sign in or send an API token (Authorization: Bearer …)")
     g.liandong_actor = actor
@@ -28,8 +39,6 @@ def current_cause() -> Cause:
 
 def _from_bearer_token() -> Actor | None:
     header = request.headers.get("Authorization", "")
-    if not header:
-        return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("The Authorization header must be 'Bearer <token>'")

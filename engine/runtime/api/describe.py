@@ -25,12 +25,19 @@ def describe_field(field: FieldModel, readonly: frozenset[str] = frozenset()) ->
     return described
 
 
-def describe_form(form: FormModel, readonly: frozenset[str]) -> dict[str, Any]:
+def describe_form(form: FormModel, readonly: frozenset[str], access=None) -> dict[str, Any]:
+    """The form as `access` (the caller's permissions, if given) lets them see
+    it: hidden fields left out, fields they may not write marked readonly."""
+    if access is not None:
+        readonly = readonly | (frozenset(access.levels) - access.writable)
+    fields = [f for f in form.fields if access is None or access.level(f.name) != "hidden"]
     described: dict[str, Any] = {
         "name": form.name, "label": dict(form.label), "title": form.title,
-        "fields": [describe_field(f, readonly) for f in form.fields],
+        "fields": [describe_field(f, readonly) for f in fields],
     }
-    if form.workflow:
+    if access is not None:
+        described["rights"] = sorted(access.rights)
+    if form.workflow and (access is None or access.level(form.workflow.field) != "hidden"):
         described["workflow"] = {
             "field": form.workflow.field, "initial": form.workflow.initial,
             "states": [{"name": s.value, "label": dict(s.label)} for s in form.workflow.states],

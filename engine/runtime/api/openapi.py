@@ -13,7 +13,11 @@ from flask import jsonify
 import engine
 from engine.db import get_db
 from engine.definitions.model import FormModel
+from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.api import api
+from engine.runtime.api.auth import current_actor
+from engine.runtime.errors import Unauthorized
+from engine.runtime.permissions import access_for
 from engine.runtime.records.coerce import MAX_INTEGER
 from engine.runtime.records.queries import sortable_fields
 from engine.runtime.records.schema import record_schema
@@ -26,13 +30,19 @@ ERROR_STATUSES = {"400": "Bad request", "401": "Not signed in", "403": "Forbidde
 
 @api.get("/openapi.json")
 def openapi_document():
+    """The document for the caller: the forms, fields and operations they may
+    use (anonymous callers see no app at all)."""
+    try:
+        actor = current_actor()
+    except Unauthorized:
+        actor = None
     registry = get_registry()
     with get_db().read() as connection:
         apps = [registry.get(connection, name) for name in registry.names(connection)]
-    return jsonify(build_document(apps))
+    return jsonify(build_document(apps, actor))
 
 
-def build_document(apps) -> dict[str, Any]:
+def build_document(apps, actor: Actor | None = SYSTEM) -> dict[str, Any]:
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "Liandong API", "version": engine.__version__},
@@ -43,22 +53,28 @@ def build_document(apps) -> dict[str, Any]:
         "paths": {},
     }
     document["paths"]["/apps"] = {"get": _operation(["apps"], "Installed apps", APPS_PAGE)}
-    for loaded in apps:
-        document["paths"][f"/apps/{loaded.model.name}/forms"] = {"get": _operation(
-            ["apps"], f"Forms of {loaded.model.name} and their fields", FORMS_PAGE)}
-        for form in loaded.model.forms.values():
-            _add_form(document, loaded.model, form)
+    for loaded in apps if actor is not None else ():
+        model = loaded.model
+        readable = [a for a in (access_for(actor, model, f) for f in model.forms.values()) if a.can("read")]
+        if not readable:
+            continue
+        document["paths"][f"/apps/{model.name}/forms"] = {"get": _operation(
+            ["apps"], f"Forms of {model.name} and their fields", FORMS_PAGE)}
+        for access in readable:
+            _add_form(document, model, access.form, access)
     return document
 
 
-def _add_form(document, model, form: FormModel) -> None:
+def _add_form(document, model, form: FormModel, access) -> None:
     base = f"/apps/{model.name}/forms/{form.name}/records"
     key = f"{model.name}.{form.name}"
-    readonly = model.adjusted_fields(form.name)
+    # The caller's view: hidden fields left out, fields they may not write read-only.
+    readonly = model.adjusted_fields(form.name) | (frozenset(access.levels) - access.writable)
+    hidden = access.hidden
     schemas = document["components"]["schemas"]
-    schemas[key] = output_schema(form, readonly)
-    schemas[f"{key}.create"] = input_schema(form, readonly, creating=True)
-    schemas[f"{key}.update"] = input_schema(form, readonly, creating=False)
+    schemas[key] = _without(output_schema(form, readonly), hidden)
+    schemas[f"{key}.create"] = _without(input_schema(form, readonly, creating=True), hidden)
+    schemas[f"{key}.update"] = _without(input_schema(form, readonly, creating=False), hidden)
     schemas[f"{key}.page"] = {"type": "object", "required": ["items", "next"], "properties": {
         "items": {"type": "array", "items": _list_item(schemas[key], form)},
         "next": {"type": ["string", "null"]}}}
@@ -68,7 +84,7 @@ def _add_form(document, model, form: FormModel) -> None:
     tag = [f"{model.name}.{form.name}"]
     document["paths"][base] = {
         "get": _operation(tag, f"List {form.name} records", ref(f"{key}.page"),
-                          params=list_params(form)),
+                          params=list_params(form, hidden)),
         "post": _operation(tag, f"Create a {form.name} record", ref(key), status="201",
                            body=ref(f"{key}.create")),
     }
@@ -86,10 +102,36 @@ def _add_form(document, model, form: FormModel) -> None:
             "post": _operation(tag, f"Take a workflow transition of a {form.name} record", ref(key),
                                params=record_id + [{"name": "name", "in": "path", "required": True,
                                                     "schema": {"type": "string", "enum": names}}],
-                               body=transition_body(form, readonly))}
+                               body=_without(transition_body(form, readonly), hidden))}
     document["paths"][base + "/{record_id}/restore"] = {
         "post": _operation(tag, f"Restore a {form.name} record to a history entry (undeletes too)",
                            ref(key), params=record_id, body=RESTORE_BODY)}
+    _drop_forbidden_operations(document, base, access)
+
+
+def _without(schema: dict[str, Any], hidden: frozenset[str]) -> dict[str, Any]:
+    """A schema without the caller's hidden fields (a new dict: schemas are cached)."""
+    if not hidden:
+        return schema
+    schema = dict(schema)
+    schema["properties"] = {k: v for k, v in schema["properties"].items() if k not in hidden}
+    if "required" in schema:
+        schema["required"] = [name for name in schema["required"] if name not in hidden]
+    return schema
+
+
+# operation -> the right it needs (reads need `read`, which every listed form has)
+NEEDED_RIGHTS = {("", "post"): "create", ("/{record_id}", "patch"): "update",
+                 ("/{record_id}", "delete"): "delete", ("/{record_id}/restore", "post"): "update"}
+
+
+def _drop_forbidden_operations(document, base: str, access) -> None:
+    for (suffix, method), right in NEEDED_RIGHTS.items():
+        if not access.can(right):
+            path = document["paths"].get(base + suffix, {})
+            path.pop(method, None)
+            if not path:
+                document["paths"].pop(base + suffix, None)
 
 
 def transition_body(form: FormModel, readonly: frozenset[str]) -> dict[str, Any]:
@@ -163,8 +205,8 @@ def _writable(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def list_params(form: FormModel) -> list[dict[str, Any]]:
-    names = "|".join(sortable_fields(form))
+def list_params(form: FormModel, hidden: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    names = "|".join(name for name in sortable_fields(form) if name not in hidden)
     sort = {"type": "string", "pattern": f"^ *[-+]?({names}) *(, *[-+]?({names}) *)*$"}
     return [
         {"name": "filter", "in": "query", "schema": {"type": "string"},

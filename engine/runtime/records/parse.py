@@ -68,7 +68,8 @@ class SubmissionParser:
     def _parse_rows(self, state: SaveState, field: FieldModel, value: Any,
                     previous_rows: list[Mapping[str, Any]]) -> None:
         if field.name in self.readonly:
-            self.forbidden.append(field.name)
+            if not _rows_unchanged(field, value, previous_rows):
+                self.forbidden.append(field.name)
             return
         if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
             self.invalid.add(field.name, "expected a list of rows (objects)")
@@ -115,6 +116,29 @@ class SubmissionParser:
             raise Forbidden("Read-only fields cannot be changed: " + ", ".join(self.forbidden),
                             _details(self.forbidden, "read-only field"))
         self.invalid.raise_if_any()
+
+
+def _rows_unchanged(field: FieldModel, value: Any, previous_rows: list[Mapping[str, Any]]) -> bool:
+    """Whether submitted rows say exactly what is stored (same rows, same order,
+    same values): a read-only subform may be sent back as it was read."""
+    if not isinstance(value, list) or len(value) != len(previous_rows):
+        return False
+    for row, before in zip(value, previous_rows):
+        if not isinstance(row, dict) or json_integer(row.get("id")) != before["id"]:
+            return False
+        for key, item in row.items():
+            sub = field.subfield(key)
+            if key == "id":
+                continue
+            if sub is None:
+                return False
+            try:
+                typed = coerce_value(sub, item)
+            except CoercionError:
+                return False
+            if json_value(typed) != json_value(before.get(key)):
+                return False
+    return True
 
 
 def _details(paths: list[str], message: str):

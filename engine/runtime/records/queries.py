@@ -49,13 +49,17 @@ def sortable_fields(form: FormModel) -> list[str]:
 
 
 class ListQuery:
-    def __init__(self, loaded, form: FormModel, actor, *, row_scope=None, readable=None):
+    def __init__(self, loaded, form: FormModel, actor, *, row_scope=None, readable=None,
+                 link_titles=None):
         self.loaded = loaded
         self.form = form
         self.actor = actor
         self.table = loaded.tables.form(form.name)
         self.row_scope = row_scope            # extra SQL condition (permissions)
         self.readable = readable              # names the caller may read; None = all
+        # (target form, alias) -> extra join condition for its title, or None for
+        # no title (permissions: titles only of records the caller could open).
+        self.link_titles = link_titles
 
     # ----------------------------------------------------------------- names
     def column_for(self, chain: tuple[str, ...]):
@@ -89,7 +93,8 @@ class ListQuery:
             if not name:
                 raise BadRequest("Empty sort key", [ErrorDetail("sort", "empty sort key")])
             if name not in self._filterable():
-                raise BadRequest(f"Cannot sort by {name!r}", [ErrorDetail("sort", f"cannot sort by {name!r}")])
+                raise BadRequest(f"Cannot sort by {name!r}",
+                                 [ErrorDetail("sort", f"cannot sort by {name!r}")])
             if name not in (k for k, _ in keys):
                 keys.append((name, descending))
         if "id" not in (k for k, _ in keys):
@@ -113,7 +118,7 @@ class ListQuery:
             statement = statement.where(self.row_scope)
         if after:
             statement = statement.where(self._after(keys, decode_cursor(after, sort or DEFAULT_SORT)))
-        order = [(self.table.c[k].desc() if d else self.table.c[k].asc()).nulls_last() for k, d in keys]
+        order = [_ordering(self.table.c[k], d) for k, d in keys]
         try:
             rows = connection.execute(statement.order_by(*order).limit(limit + 1)).mappings().all()
         except DataError as error:
@@ -136,11 +141,19 @@ class ListQuery:
             target = self.loaded.model.form(field.form) if field.type == "link" else None
             if target is None or not target.title:
                 continue
+            if self.readable is not None and field.name not in self.readable:
+                continue
             alias = self.loaded.tables.form(target.name).alias(f"t_{field.name}")
+            on = alias.c.id == self.table.c[field.name]
+            if self.link_titles is not None:
+                extra = self.link_titles(target, alias)
+                if extra is None:
+                    continue
+                on = and_(on, extra)
             label = f"{field.name}__title"
             columns.append(alias.c[target.title].label(label))
             title_columns[field.name] = label
-            joins = joins.outerjoin(alias, alias.c.id == self.table.c[field.name])
+            joins = joins.outerjoin(alias, on)
         return select(*columns).select_from(joins), title_columns
 
     def _filter(self, source: str):
@@ -172,6 +185,13 @@ class ListQuery:
         return result
 
 
+def _ordering(column, descending: bool):
+    """NULLS LAST for nullable columns; plain order otherwise, so PostgreSQL can
+    walk an index (`id DESC NULLS LAST` cannot use the primary key's index)."""
+    order = column.desc() if descending else column.asc()
+    return order.nulls_last() if column.nullable else order
+
+
 def keyset_condition(columns, values):
     """Rows strictly after `values` in the order of `columns` (NULLS LAST both ways)."""
     alternatives = []
@@ -182,7 +202,7 @@ def keyset_condition(columns, values):
             later = false()          # nothing sorts after NULL within NULLS LAST
         else:
             beyond = column < value if descending else column > value
-            later = or_(beyond, column.is_(None))
+            later = or_(beyond, column.is_(None)) if column.nullable else beyond
         alternatives.append(and_(*equal_before, later))
     return or_(*alternatives)
 
