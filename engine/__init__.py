@@ -31,6 +31,8 @@ def register_subsystems(app: Flask) -> None:
     from engine.runtime import registry
     from engine.runtime.api import init_app as init_api
     from engine.runtime.records import service
+    from engine.runtime.web.auth import init_app as init_auth
+    from engine.runtime.web.screens import init_app as init_screens
     from engine.storage import system
 
     db.init_app(app)
@@ -38,6 +40,8 @@ def register_subsystems(app: Flask) -> None:
     registry.init_app(app)
     service.init_app(app)
     init_api(app)
+    init_auth(app)      # sign-in, sessions, CSRF on every state-changing request
+    init_screens(app)   # after the API: the screens wrap its HTTP error handler
 
 
 def _resource_dir(name: str):

@@ -60,6 +60,10 @@ def installed(wheel, tmp_path_factory) -> Path:
 def test_wheel_ships_templates_and_app_definitions(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "liandong_templates/base.html" in names
+    # Screens: page templates and macros, the static script/styles, compiled UI catalogs.
+    assert {"liandong_templates/macros/fields.html", "liandong_templates/runtime/list.html",
+            "engine/static/liandong.js", "engine/static/liandong.css",
+            "engine/translations/zh/LC_MESSAGES/messages.mo"} <= names
     assert "liandong_apps/orders/app.json" in names
     assert any(n.startswith("liandong_apps/orders/forms/") for n in names)
     assert "liandong_apps/examples/field_types.json" in names

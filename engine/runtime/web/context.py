@@ -1,0 +1,117 @@
+"""What every screen needs: the signed-in actor, the installed app, and the
+layout around the page (app switcher, navigation by form group, user menu,
+language switch, notifications badge)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from flask import current_app, g, render_template, request, url_for
+from sqlalchemy import func, select
+
+from engine.db import get_db
+from engine.runtime.actor import Actor
+from engine.runtime.errors import Unauthorized
+from engine.runtime.records.service import get_record_service
+from engine.runtime.registry import get_registry
+from engine.runtime.web import access as access_module
+from engine.runtime.web.i18n import label, ui_language
+
+
+def screen_actor() -> Actor:
+    """The signed-in user, speaking the screen language (check messages and
+    other texts the service localizes follow the page). Raises Unauthorized."""
+    if "screen_actor" not in g:
+        from engine.runtime.api.auth import current_actor   # the session user once signed in
+        actor = current_actor()
+        g.screen_actor = replace(actor, language=ui_language())
+    return g.screen_actor
+
+
+def optional_actor() -> Actor | None:
+    try:
+        return screen_actor()
+    except Unauthorized:
+        return None
+
+
+def load_app(name: str):
+    with get_db().read() as connection:
+        return get_registry().get(connection, name)
+
+
+def service():
+    return get_record_service()
+
+
+def form_access(loaded, form, record=None) -> access_module.FormAccess:
+    return access_module.form_access(service(), loaded, form, screen_actor(), record)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    name: str
+    label: str
+    url: str
+    active: bool
+
+
+def navigation(loaded, current_form: str | None) -> list[tuple[str, list[NavItem]]]:
+    """Readable forms grouped by their definition `group`, in definition order."""
+    groups: dict[str, list[NavItem]] = {}
+    for form in loaded.model.forms.values():
+        if not form_access(loaded, form).read:
+            continue
+        group = label(form.group) if form.group else ""
+        groups.setdefault(group, []).append(NavItem(
+            form.name, label(form.label, form.name),
+            url_for("screens.list_records", app=loaded.name, form=form.name),
+            form.name == current_form))
+    return list(groups.items())
+
+
+def installed_apps() -> list[tuple[str, str]]:
+    registry = get_registry()
+    with get_db().read() as connection:
+        return [(name, label(registry.get(connection, name).model.label, name))
+                for name in registry.names(connection)]
+
+
+def unread_notifications(actor: Actor | None) -> int:
+    """Unread messages of the user (the badge); rule `notify` actions write them."""
+    if actor is None or actor.user_id is None:
+        return 0
+    from engine.runtime.notifications import notifications
+    with get_db().read() as connection:
+        return connection.execute(select(func.count()).select_from(notifications).where(
+            notifications.c.user_id == actor.user_id, notifications.c.read_at.is_(None))).scalar() or 0
+
+
+def login_url() -> str | None:
+    """The sign-in page of the permissions subsystem, when it is installed."""
+    for endpoint in ("auth.login", "login"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, next=request.full_path.rstrip("?"))
+    return None
+
+
+def logout_url() -> str | None:
+    for endpoint in ("auth.logout", "logout"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return None
+
+
+def render_screen(template: str, *, status: int = 200, loaded=None, form=None, **context: Any):
+    actor = optional_actor()
+    layout = {
+        "actor": actor,
+        "apps": installed_apps() if actor else [],
+        "app": loaded,
+        "app_label": label(loaded.model.label, loaded.name) if loaded else "",
+        "nav": navigation(loaded, form.name if form else None) if loaded and actor else [],
+        "unread": unread_notifications(actor),
+        "logout_url": logout_url(),
+        "request_path": request.full_path.rstrip("?"),
+    }
+    return render_template(template, layout=layout, form=form, **context), status
