@@ -5,9 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/liandong_test
-RUN_APP ?= orders
+# `make run` shows the inventory app (进销存) with a year of demo data and one
+# login per role (printed before the server starts; see README "Demo logins").
+RUN_APP ?= inventory
+RUN_FLAGS ?= --demo-data
+RUN_HOST ?= 127.0.0.1
+RUN_PORT ?= 5000
 
-.PHONY: run test install install-dev bench clean
+.PHONY: run test install install-dev bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +30,11 @@ install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
 run: $(STAMP)
-	$(BIN)/liandong install $(RUN_APP)
-	$(BIN)/liandong run --host 127.0.0.1 --port 5000
+	$(BIN)/liandong install $(RUN_APP) $(RUN_FLAGS)
+	@echo
+	@echo "Liandong: http://$(RUN_HOST):$(RUN_PORT)/  (sign in with a demo login above)"
+	@echo
+	$(BIN)/liandong run --host $(RUN_HOST) --port $(RUN_PORT)
 
 # Runs every test on SQLite, and on PostgreSQL too when one answers on 127.0.0.1:5432.
 test: $(DEV_STAMP)
@@ -36,7 +44,18 @@ test: $(DEV_STAMP)
 	fi; \
 	if [ -n "$$LIANDONG_TEST_POSTGRES_URL" ]; then echo "Testing on SQLite and PostgreSQL"; \
 	else echo "PostgreSQL not reachable: testing on SQLite only"; fi; \
+	if [ ! -x /usr/bin/chromium ]; then \
+	  echo "!!! /usr/bin/chromium is missing: browser tests (tests/e2e) will be SKIPPED."; \
+	  echo "!!! Install it with: apt-get install -y chromium"; fi; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# UI strings: extract from engine/ and templates/, merge into the catalogs, compile
+# the .mo files (committed, so an install needs no build step).
+translations: $(DEV_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  -o engine/translations/messages.pot .
+	$(BIN)/pybabel update -i engine/translations/messages.pot -d engine/translations -l zh
+	$(BIN)/pybabel compile -d engine/translations
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks

@@ -96,8 +96,20 @@ def _summary(result) -> str:
 
 
 def _load_demo_data(app: str, path: Path) -> str:
-    # The inventory app brings the first demo data set; until then no app has one.
-    return f"no demo data for this app ({app})"
+    """Demo users, then demo records if the app has none yet (idempotent)."""
+    from engine.demo import has_demo, load_demo
+    from engine.runtime.errors import ServiceError
+    if not has_demo(app):
+        return f"no demo data for this app ({app})"
+    click.echo(f"Demo data for {app}: creating the demo users, then loading the records "
+               f"if {app} has none yet (a year of history takes about a minute)…")
+    try:
+        report = load_demo(get_app(), app, progress=lambda month: click.echo(f"  {month}", nl=False))
+    except ServiceError as error:
+        raise CliError(f"loading the demo data failed: {error} (the days loaded before stay)") from error
+    if report.loaded:
+        click.echo()
+    return "\n".join(report.lines())
 
 
 @main.command("apps")

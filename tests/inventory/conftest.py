@@ -62,3 +62,115 @@ def shop(app):
     shop.nut = shop.create("product", sku="N-1", name="螺母", unit_price=1, cost_price=0.5,
                            min_stock=0, max_stock=0)
     return shop
+
+
+# ------------------------------------------------------------------ REST API
+FORMS = "/apps/inventory/forms"
+ROLES = ("manager", "sales", "purchasing", "warehouse")
+
+
+class Desk:
+    """One person at their desk: the REST API with their own token."""
+
+    def __init__(self, client, token: str):
+        from tests.api.conftest import ApiClient
+        self.api = ApiClient(client, token)
+
+    @staticmethod
+    def url(form, record=None, suffix=""):
+        record_id = record["id"] if isinstance(record, dict) else record
+        return f"{FORMS}/{form}/records" + (f"/{record_id}" if record_id is not None else "") + suffix
+
+    def add(self, form, **values):
+        return self.api.post(self.url(form), json=values)
+
+    def new(self, form, **values):
+        response = self.add(form, **values)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def read(self, form, record, suffix=""):
+        return self.api.get(self.url(form, record, suffix))
+
+    def change(self, form, record, **values):
+        return self.api.patch(self.url(form, record), json=values)
+
+    def remove(self, form, record):
+        return self.api.delete(self.url(form, record))
+
+    def take(self, form, record, name, comment=None):
+        body = {"comment": comment} if comment else {}
+        return self.api.post(self.url(form, record, f"/transitions/{name}"), json=body)
+
+    def move(self, form, record, name, comment=None):
+        response = self.take(form, record, name, comment)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def find(self, form, filter=None):
+        response = self.api.get(self.url(form), query_string={"filter": filter, "limit": 200} if filter
+                                else {"limit": 200})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["items"]
+
+    def listing(self, form):
+        return self.api.get(self.url(form))
+
+
+class Office:
+    """The inventory app behind its REST API, one desk per role, and the
+    master data of the seed's examples."""
+
+    def __init__(self, app, client):
+        self.app = app
+        self.desks = {}
+        for name, admin, roles, language in (
+                ("admin", True, [], None), ("manager", False, ["manager"], "zh"),
+                ("sales", False, ["sales"], "zh"), ("sales2", False, ["sales"], None),
+                ("purchasing", False, ["purchasing"], None), ("warehouse", False, ["warehouse"], "zh")):
+            self.desks[name] = Desk(client, _user(app, name, admin, roles, language))
+        self.__dict__.update(self.desks)
+        admin = self.admin
+        self.supplier = admin.new("supplier", name="华东五金", lead_time_days=5)
+        self.customer = admin.new("customer", name="ACME")
+        self.main = admin.new("warehouse", code="SH", name="上海仓")
+        self.branch = admin.new("warehouse", code="BJ", name="北京仓")
+        self.bolt = admin.new("product", sku="B-1", name="螺栓", unit_price=2, cost_price=1,
+                              min_stock=20, max_stock=200, supplier=self.supplier["id"])
+        self.nut = admin.new("product", sku="N-1", name="螺母", unit_price=1, cost_price=0.5)
+
+    def stock(self, product, warehouse, field="on_hand"):
+        rows = self.admin.find("stock", f"product == {product['id']} and warehouse == {warehouse['id']}")
+        return rows[0][field] if rows else 0
+
+    def levels(self, product, warehouse):
+        """(on_hand, reserved, available, incoming)"""
+        return tuple(self.stock(product, warehouse, f)
+                     for f in ("on_hand", "reserved", "available", "incoming"))
+
+    def lines(self, *pairs):
+        return [{"product": product["id"], "qty": qty} for product, qty in pairs]
+
+    def receive(self, warehouse, *pairs):
+        """The warehouse books goods in (a receipt without a purchase order)."""
+        receipt = self.warehouse.new("purchase_receipt", supplier=self.supplier["id"],
+                                     warehouse=warehouse["id"], lines=self.lines(*pairs))
+        return self.warehouse.move("purchase_receipt", receipt, "receive")
+
+    def sales_order(self, *pairs, desk=None, warehouse=None):
+        return (desk or self.sales).new("sales_order", customer=self.customer["id"],
+                                        warehouse=(warehouse or self.main)["id"], lines=self.lines(*pairs))
+
+
+def _user(app, name, admin, roles, language):
+    from engine.runtime import identity
+    with get_db(app).transaction() as connection:
+        identity.create_user(connection, name, "password-" + name, is_admin=admin,
+                             roles=[("inventory", role) for role in roles], language=language)
+        return identity.create_token(connection, name)
+
+
+@pytest.fixture
+def office(app, client):
+    install_app(get_db(app), bundled_app_path("inventory"))
+    return Office(app, client)
