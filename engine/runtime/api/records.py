@@ -9,27 +9,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.runtime.api import api
 from engine.runtime.api.auth import current_actor, current_cause
-from engine.runtime.errors import BadRequest, ErrorDetail, NotFound
+from engine.runtime.errors import BadRequest, ErrorDetail
+from engine.runtime.paths import check_path_values
 from engine.runtime.records.coerce import MAX_INTEGER, json_integer
 from engine.runtime.records.service import get_record_service
 
-NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 RECORDS = "/apps/<app>/forms/<form>/records"
 RECORD = RECORDS + "/<int:record_id>"
-
-
-@api.url_value_preprocessor
-def _path_values_exist(_endpoint, values) -> None:
-    """Path values no app, form or record can have are simply not found (404):
-    names follow the definition language's pattern, ids fit the database."""
-    for key in ("app", "form"):
-        name = (values or {}).get(key)
-        if name is not None and not NAME.fullmatch(name):
-            raise NotFound(f"No {key} named {name!r}")
-    record_id = (values or {}).get("record_id")
-    if record_id is not None and not 0 < record_id <= MAX_INTEGER:
-        raise NotFound(f"No record with id {record_id}")
+api.url_value_preprocessor(check_path_values)
 
 
 def json_body() -> dict:

@@ -4,28 +4,13 @@ link lookup they call. `init_app` wires Bootstrap (served from the package,
 never a CDN), Flask-Babel and the error pages."""
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Flask, redirect, url_for
 
-from engine.runtime.errors import NotFound
-from engine.runtime.records.coerce import MAX_INTEGER
+from engine.runtime.paths import check_path_values
 from engine.runtime.web import context
 
 screens = Blueprint("screens", __name__)
-NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
-
-
-@screens.url_value_preprocessor
-def _path_values_exist(_endpoint, values) -> None:
-    """Path values no app, form or record can have are simply not found."""
-    for key in ("app", "form"):
-        name = (values or {}).get(key)
-        if name is not None and not NAME.fullmatch(name):
-            raise NotFound(f"No {key} named {name!r}")
-    record_id = (values or {}).get("record_id")
-    if record_id is not None and not 0 < record_id <= MAX_INTEGER:
-        raise NotFound(f"No record with id {record_id}")
+screens.url_value_preprocessor(check_path_values)
 
 
 @screens.get("/apps/")
