@@ -101,3 +101,17 @@ def test_warehouse_flag_allows_negative_stock(shop):
     order = shop.document("sales_order", shop.branch, [(shop.nut, 3)], customer=shop.customer["id"])
     shop.move("sales_order", shop.move("sales_order", order, "confirm"), "ship")
     assert shop.stock(shop.nut, shop.branch) == Decimal(-3)
+
+
+def test_cancelling_a_receipt_of_a_received_order_reopens_it_and_restores_incoming(shop):
+    po = shop.document("purchase_order", shop.main, [(shop.bolt, 10)], supplier=shop.supplier["id"])
+    po = shop.move("purchase_order", po, "order")
+    receipt = shop.create("purchase_receipt", supplier=shop.supplier["id"], warehouse=shop.main["id"],
+                          purchase_order=po["id"],
+                          lines=[{"product": shop.bolt["id"], "qty": 10, "po_line": po["lines"][0]["id"]}])
+    receipt = shop.move("purchase_receipt", receipt, "receive")
+    assert shop.get("purchase_order", po)["status"] == "received"
+    shop.move("purchase_receipt", receipt, "cancel", comment="wrong delivery")
+    po = shop.get("purchase_order", po)
+    assert po["status"] == "partially_received" and po["lines"][0]["received_qty"] == 0
+    assert (shop.stock(shop.bolt, shop.main), shop.stock(shop.bolt, shop.main, "incoming")) == (0, 10)
