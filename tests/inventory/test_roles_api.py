@@ -136,3 +136,16 @@ def test_nobody_but_the_rules_changes_stock_figures(office):
     refused = office.admin.change("stock", row, on_hand=500)                 # not even the admin:
     assert refused.status_code == 403 and "on_hand" in _error(refused)["message"]   # the rules own it
     assert office.stock(office.bolt, office.main) == 5
+
+
+def test_a_link_to_a_record_the_caller_cannot_read_is_refused_like_a_missing_one(office):
+    """Sales may not read another seller's orders, so it may not link a return to one."""
+    mine = office.sales_order((office.bolt, 1))
+    other = office.sales_order((office.bolt, 1), desk=office.sales2)
+    body = {"customer": office.customer["id"], "warehouse": office.main["id"],
+            "lines": office.lines((office.bolt, 1))}
+    refused = office.sales.add("sales_return", sales_order=other["id"], **body)
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"] == [
+        {"field": "sales_order", "message": f"no sales_order record with id {other['id']}"}]
+    assert office.sales.add("sales_return", sales_order=mine["id"], **body).status_code == 201

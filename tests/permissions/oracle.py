@@ -26,6 +26,10 @@ class RoleView:
         self.listed = permission is not None
         self.rights = {r for r in RIGHTS if self.permission.get(r)}
 
+    def can_read_all(self) -> bool:
+        """Reads every record of the form (no row scope for reading)."""
+        return "read" in self.rights and not self.permission.get("rows")
+
     # ----------------------------------------------------------------- fields
     def field_names(self) -> list[str]:
         names = [f["name"] for f in self.form["fields"]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from tests.permissions.conftest import NOBODY
+from tests.permissions.oracle import RoleView
 from tests.permissions.test_matrix import _user, _view
 
 
@@ -69,6 +70,14 @@ def check_create(world, role, form, view) -> None:
         assert refused.status_code == 403 and _names_field(refused, name), (role, form["name"], name)
 
 
+def _links_readable(view, field: dict) -> bool:
+    """Whether the role may read every form this field (or its subform rows) links to."""
+    fields = field.get("fields", []) if field["type"] == "subform" else [field]
+    forms = {f["name"]: f for f in view.definition["forms"]}
+    return all(RoleView(view.definition, forms[f["form"]], view.role).can_read_all()
+               for f in fields if f["type"] == "link")
+
+
 def _user_keys():
     return ("id", "version", "created_at", "created_by", "updated_at", "updated_by",
             "available_transitions")
@@ -93,6 +102,9 @@ def check_update(world, role, form, view, records, user, resolve) -> None:
                                 json={name: sample(world, field, current if current is not None else None)})
         if "update" not in view.rights or not in_scope:
             assert response.status_code == 403, (role, form["name"], name, response.get_json())
+        elif view.level(name) == "write" and not _links_readable(view, field):
+            # Linking to a record the caller may not read is answered like a missing record.
+            assert response.status_code == 422, (role, form["name"], name, response.get_json())
         elif view.level(name) == "write":
             assert response.status_code == 200, (role, form["name"], name, response.get_json())
         else:

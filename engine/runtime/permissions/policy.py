@@ -23,10 +23,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from engine.definitions.model import FormModel
-from engine.runtime.errors import ErrorDetail, Forbidden, NotFound
+from engine.runtime.errors import ErrorDetail, Forbidden, NotFound, ValidationFailed
 from engine.runtime.permissions.access import Access, access_for
 from engine.runtime.permissions.reads import RecordReader
-from engine.runtime.permissions.scope import ScopeCompiler, record_in_scope
+from engine.runtime.permissions.scope import ScopeCompiler, record_in_scope, records_in_scope
 from engine.runtime.records.values import SYSTEM_KEYS
 
 # SaveState.system_values key: fields the parser must treat as read-only for this caller.
@@ -111,6 +111,8 @@ class PermissionPolicy:
         access = _access(session, state.form)
         restoring = state.cause.kind == "restore"
         right = "create" if state.previous is None and not restoring else "update"
+        if not restoring:         # a restore's links come from the record's own history
+            _refuse_unreadable_links(session, state)
         if _in_scope(session, access, right, state.record_id):
             return
         if restoring and state.previous is None:
@@ -128,6 +130,41 @@ class PermissionPolicy:
         _require_any(access)
         if not access.can("read") or not _in_scope(session, access, "read", record["id"]):
             raise NotFound(f"No {form.name} record with id {record['id']}")
+
+
+def _refuse_unreadable_links(session, state) -> None:
+    """A link the caller sets must point at a record the caller may read (the
+    link picker's rule): otherwise the link would confirm that a hidden record
+    exists. Answered like a missing record, so it reveals nothing either."""
+    wanted: dict[str, dict[int, list[str]]] = {}
+    for fields, row, old, prefix in _link_rows(state):
+        for field in fields:
+            value = row.get(field.name)
+            if field.type == "link" and value is not None and value != (old or {}).get(field.name):
+                wanted.setdefault(field.form, {}).setdefault(value, []).append(prefix + field.name)
+    problems = []
+    for target, paths_by_id in sorted(wanted.items()):
+        target_form = session.model.form(target)
+        access = _access(session, target_form)
+        readable: set[int] = set()
+        if access.can("read"):
+            condition = ScopeCompiler(session.app, session.actor).condition(access, "read")
+            table = session.app.tables.form(target)
+            readable = records_in_scope(session.connection, table, condition, paths_by_id)
+        for record_id, paths in sorted(paths_by_id.items()):
+            if record_id not in readable:
+                problems += [ErrorDetail(path, f"no {target} record with id {record_id}") for path in paths]
+    if problems:
+        raise ValidationFailed("The record is not valid", problems)
+
+
+def _link_rows(state):
+    """(fields, row, stored row or None, path prefix) for the record and its subform rows."""
+    yield state.form.scalar_fields, state.record, state.previous, ""
+    for sub in state.form.subforms:
+        old_rows = {r["id"]: r for r in (state.previous or {}).get(sub.name) or []}
+        for index, row in enumerate(state.record.get(sub.name) or ()):
+            yield sub.fields, row, old_rows.get(row.get("id")), f"{sub.name}[{index}]."
 
 
 def _acts_as_system(session, state) -> bool:
