@@ -29,6 +29,7 @@ def default_settings(instance: Path) -> dict:
         "API_MAX_LIMIT": 500,
         "API_DEFAULT_LIMIT": 50,
         "AUDIT_RETENTION_DAYS": 365,
+        "WEBHOOK_MAX_ATTEMPTS": 8,      # deliveries dead-lettered after this many failures
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Set LIANDONG_SESSION_COOKIE_SECURE=1 when served over HTTPS.
@@ -39,6 +40,9 @@ def default_settings(instance: Path) -> dict:
         "LOGIN_THROTTLE_LIMIT": 5,                 # failed sign-ins per user / address ...
         "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,  # ... within this window
         "JSON_SORT_KEYS": False,
+        # `liandong run` runs due scheduled jobs in a background thread (LIANDONG_JOBS_SCHEDULER=0: off)
+        "JOBS_SCHEDULER": os.environ.get("LIANDONG_JOBS_SCHEDULER", "1").strip().lower() not in ("0", "false", "no", "off"),
+        "JOBS_SCHEDULER_INTERVAL": 30,
     }
 
 

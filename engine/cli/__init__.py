@@ -10,5 +10,7 @@ from engine.cli import server as _server  # noqa: F401  (registers run)
 from engine.cli import users as _users  # noqa: F401  (registers user create/token)
 from engine.cli import audit as _audit  # noqa: F401  (registers audit prune)
 from engine.cli import verify as _verify  # noqa: F401  (registers verify, ledger)
+from engine.cli import jobs as _jobs  # noqa: F401  (registers jobs run/list)
+from engine.cli import webhooks as _webhooks  # noqa: F401  (registers webhook …)
 
 __all__ = ["main"]

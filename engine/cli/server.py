@@ -13,8 +13,15 @@ from engine.cli.base import get_app, main
 @click.option("--debug", is_flag=True, help="Reload on code changes and show the debugger.")
 def run(host: str, port: int, debug: bool) -> None:
     """Serve Liandong with the development web server."""
+    import os
+
     from werkzeug.serving import run_simple
+
+    from engine.runtime.jobs import scheduler
     app = get_app()
+    if not debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true":   # not in the reloader's parent
+        if scheduler.start(app):
+            click.echo("Scheduled jobs run in the background (LIANDONG_JOBS_SCHEDULER=0 turns this off)")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"Liandong is running on http://{shown}:{port}/ (press Ctrl+C to stop)")
     run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)

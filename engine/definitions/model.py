@@ -227,6 +227,15 @@ class Role:
     label: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job of the app: `action` is {"create": form, "values": {...}} or {"report": name}."""
+    name: str
+    label: Mapping[str, str]
+    cron: str
+    action: Mapping[str, Any]
+
+
 @dataclass(frozen=True, eq=False)
 class AppModel:
     name: str
@@ -236,6 +245,7 @@ class AppModel:
     forms: Mapping[str, FormModel]          # in definition order
     rules: tuple[Rule, ...]
     definition: Mapping[str, Any] = field(compare=False, repr=False, default_factory=dict)
+    jobs: tuple[Job, ...] = ()
 
     def form(self, name: str) -> FormModel | None:
         return self.forms.get(name)
@@ -268,6 +278,8 @@ def compile_app(definition: Mapping[str, Any]) -> AppModel:
         forms=MappingProxyType(forms),
         rules=tuple(_compile_rule(r) for r in definition.get("rules", [])),
         definition=MappingProxyType(dict(definition)),
+        jobs=tuple(Job(j["name"], label_dict(j.get("label"), j["name"]), j["cron"],
+                       MappingProxyType(dict(j["action"]))) for j in definition.get("jobs", [])),
     )
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, String, Table, insert, select)
+from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, String, Table, insert, select,
+                        update)
 from sqlalchemy.engine import Connection
 
 from engine.storage.system import system_metadata, user_roles, users
@@ -52,3 +53,53 @@ def notify(connection: Connection, user_ids: Iterable[int], *, app: str, message
     if rows:
         connection.execute(insert(notifications), rows)
     return len(rows)
+
+
+# ------------------------------------------------------------------ reading
+
+def for_user(connection: Connection, user_id: int | None, *, unread_only: bool = False,
+             before_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """The user's notifications, newest first (keyset by id)."""
+    if user_id is None:
+        return []
+    query = select(notifications).where(notifications.c.user_id == user_id)
+    if unread_only:
+        query = query.where(notifications.c.read_at.is_(None))
+    if before_id is not None:
+        query = query.where(notifications.c.id < before_id)
+    query = query.order_by(notifications.c.id.desc()).limit(limit)
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def present(row: Mapping[str, Any], language: str | None) -> dict[str, Any]:
+    """One notification as the API answers it, its message in `language`."""
+    from engine.definitions.model import localized
+    message = row["message"] if isinstance(row["message"], Mapping) else {"en": str(row["message"])}
+    link = None
+    if row["form"] and row["record_id"] is not None:
+        link = f"/apps/{row['app']}/{row['form'].split('.')[0]}/{row['record_id']}"
+    return {"id": row["id"], "created_at": _iso(row["created_at"]), "read": row["read_at"] is not None,
+            "read_at": _iso(row["read_at"]), "message": localized(message, language),
+            "app": row["app"], "form": row["form"], "record_id": row["record_id"],
+            "rule": row["rule"], "url": link}
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def mark_read(connection: Connection, user_id: int | None, notification_id: int) -> dict | None:
+    """Mark one of the user's notifications read; None when it is not theirs (or absent)."""
+    own = (notifications.c.id == notification_id) & (notifications.c.user_id == user_id)
+    connection.execute(update(notifications).where(own, notifications.c.read_at.is_(None))
+                       .values(read_at=utcnow()))
+    row = connection.execute(select(notifications).where(own)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def mark_all_read(connection: Connection, user_id: int | None) -> int:
+    if user_id is None:
+        return 0
+    result = connection.execute(update(notifications).where(
+        notifications.c.user_id == user_id, notifications.c.read_at.is_(None)).values(read_at=utcnow()))
+    return result.rowcount or 0

@@ -29,16 +29,22 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", DateTime, nullable=True),
     Column("last_error", Text, nullable=True),
+    # Set for rows queued by a subscription (engine.runtime.webhooks); no FK: the
+    # delivery log outlives a removed subscription.
+    Column("subscription_id", ID_TYPE, nullable=True),
+    Column("last_attempt_at", DateTime, nullable=True),
+    Column("delivered_at", DateTime, nullable=True),
     Index("ix_ld_outbox_pending", "status", "next_attempt_at", "id"),
 )
 
 
 def enqueue(connection: Connection, *, app: str, form: str, record_id: int, event: str,
-            target: str, payload: Mapping[str, Any]) -> str:
+            target: str, payload: Mapping[str, Any], subscription_id: int | None = None) -> str:
     key = uuid.uuid4().hex
     now = utcnow()
     connection.execute(insert(outbox), {
         "created_at": now, "app": app, "form": form, "record_id": record_id, "event": event,
         "target": target, "payload": dict(payload), "idempotency_key": key, "status": "pending",
-        "attempts": 0, "next_attempt_at": now, "last_error": None})
+        "attempts": 0, "next_attempt_at": now, "last_error": None,
+        "subscription_id": subscription_id})
     return key

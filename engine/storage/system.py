@@ -24,7 +24,8 @@ system_metadata = new_metadata()
 # Modules defining more ld_* tables on `system_metadata` (e.g. the change log).
 TABLE_MODULES: list[str] = ["engine.runtime.audit", "engine.runtime.records.autonumber",
                              "engine.runtime.ledger", "engine.runtime.notifications",
-                             "engine.runtime.outbox"]
+                             "engine.runtime.outbox", "engine.runtime.webhooks.store",
+                             "engine.runtime.jobs.store"]
 
 # Arbitrary constant: the PostgreSQL advisory lock serialising schema creation
 # when several workers start at once.

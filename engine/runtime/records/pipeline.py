@@ -28,6 +28,7 @@ from engine.runtime.records.parse import SubmissionParser
 from engine.runtime.records.state import SaveState
 from engine.runtime.records.validate import validate_record
 from engine.runtime.records.values import diff_records, is_empty_diff, record_to_json
+from engine.runtime.webhooks import enqueue as webhooks
 
 MAX_CASCADE_DEPTH = 8
 SAVE_STEPS = ("load", "authorize", "parse", "merge", "defaults", "fill_from", "compute",
@@ -335,6 +336,7 @@ class WriteSession:
             tx_id=self.tx_id, actor=self.actor, cause=state.cause, app=self.model.name,
             form=state.form.name, record_id=state.record_id, action=state.action,
             changes=state.diff or {"fields": {}, "rows": {}}, snapshot=snapshot))
+        webhooks.on_write(self, state)     # outbox rows for matching subscriptions, same transaction
 
     def _step_checks(self, state: SaveState) -> None:
         self.queue_checks(state.form, state.record_id, state.cause)

@@ -111,6 +111,7 @@ def render_screen(template: str, *, status: int = 200, loaded=None, form=None, *
         "app_label": label(loaded.model.label, loaded.name) if loaded else "",
         "nav": navigation(loaded, form.name if form else None) if loaded and actor else [],
         "unread": unread_notifications(actor),
+        "is_admin": bool(actor and actor.is_admin),     # the admin links of the user menu
         "logout_url": logout_url(),
         "request_path": request.full_path.rstrip("?"),
     }

@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
     from flask_bootstrap import Bootstrap5
 
     from engine.runtime.web import (detail, errors, history, i18n, lists, live,  # noqa: F401 (routes)
-                                    records)
+                                    notifications, records, webhooks_admin)
     app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     Bootstrap5(app)
     i18n.init_app(app)

@@ -1,0 +1,71 @@
+"""The caller's own notifications (DESIGN §5 `GET /api/v1/notifications`).
+
+Messages are stored rendered in every language of their template; the answer
+picks the caller's language (their setting, else Accept-Language, else English).
+Another user's notification is answered 404, like one that does not exist.
+"""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+
+from engine.db import get_db
+from engine.runtime import notifications as store
+from engine.runtime.api import api
+from engine.runtime.api.auth import current_actor
+from engine.runtime.errors import BadRequest, NotFound
+
+
+def caller_language(actor) -> str:
+    from engine.runtime.web.i18n import normalize
+    chosen = normalize(actor.language)
+    if chosen:
+        return chosen
+    best = request.accept_languages.best_match(["en", "zh-CN", "zh"], default="en")
+    return normalize(best) or "en"
+
+
+def _int_arg(name: str, default: int | None) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"'{name}' must be a whole number") from None
+    if value < 1:
+        raise BadRequest(f"'{name}' must be positive")
+    return value
+
+
+@api.get("/notifications")
+def list_notifications():
+    actor = current_actor()
+    limit = min(_int_arg("limit", current_app.config["API_DEFAULT_LIMIT"]),
+                current_app.config["API_MAX_LIMIT"])
+    after = _int_arg("after", None)
+    unread = request.args.get("unread", "").lower() in ("1", "true", "yes")
+    with get_db().read() as connection:
+        rows = store.for_user(connection, actor.user_id, unread_only=unread, before_id=after,
+                              limit=limit + 1)
+    language = caller_language(actor)
+    items = [store.present(row, language) for row in rows[:limit]]
+    next_cursor = str(rows[limit - 1]["id"]) if len(rows) > limit else None
+    return jsonify({"items": items, "next": next_cursor})
+
+
+@api.post("/notifications/<int:notification_id>/read")
+def read_notification(notification_id: int):
+    actor = current_actor()
+    with get_db().transaction() as connection:
+        row = store.mark_read(connection, actor.user_id, notification_id)
+    if row is None:
+        raise NotFound(f"No notification {notification_id}")
+    return jsonify(store.present(row, caller_language(actor)))
+
+
+@api.post("/notifications/read-all")
+def read_all_notifications():
+    actor = current_actor()
+    with get_db().transaction() as connection:
+        count = store.mark_all_read(connection, actor.user_id)
+    return jsonify({"marked": count})

@@ -1,0 +1,290 @@
+"""Import of CSV/XLSX rows through the record service (rules fire, cause = import).
+
+The whole import is one transaction; each record is saved in a savepoint so a
+bad row is rolled back alone. `mode=all` (default) rolls everything back when
+any row fails (422); `mode=skip` commits the good rows; `dry_run` always rolls
+back. Rows sharing the value of the key column (`id`, else `?key=`, else the
+form's title field) — or with every parent cell blank — are one record, each
+such row adding one subform row.
+"""
+from __future__ import annotations
+
+import re
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine.runtime import audit
+from engine.runtime.actor import Actor, Cause
+from engine.runtime.errors import BadRequest, ErrorDetail, Forbidden, ServiceError
+from engine.runtime.permissions import access_for
+from engine.runtime.transfer.columns import CellError, Column, cell_in, import_candidates, match_header, rows_blank
+from engine.runtime.transfer.links import LinkResolver, cell_text as _text
+from engine.runtime.transfer.reader import MAX_COLUMNS, read_rows
+
+MODES = ("all", "skip")
+LOG_BATCH = 500
+ROW_PATH = re.compile(r"^([A-Za-z_]\w*)\[(\d+)\]\.([A-Za-z_]\w*)$")
+
+
+@dataclass
+class Report:
+    created: int = 0
+    updated: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    def error(self, row, column, message) -> None:
+        self.errors.append({"row": row, "column": column, "message": message})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"created": self.created, "updated": self.updated, "errors": self.errors,
+                "ignored_columns": self.ignored}
+
+
+class _Rollback(Exception):
+    pass
+
+
+@dataclass
+class Group:
+    rows: list[tuple[int, list[Any]]]           # (file row number, cells)
+
+
+def import_file(service, app: str, form_name: str, actor: Actor, data: bytes, filename: str, *,
+                mode: str = "all", dry_run: bool = False, key: str | None = None) -> tuple[Report, bool]:
+    """The report, and whether anything was written."""
+    if mode not in MODES:
+        raise BadRequest("mode must be 'all' or 'skip'", [ErrorDetail("mode", "expected all or skip")])
+    with service.database.read() as connection:
+        loaded = service.registry.get(connection, app)
+    form = loaded.form(form_name)
+    access = access_for(actor, loaded.model, form)
+    if not access.can("import"):
+        raise Forbidden(f"You may not import {form.name} records")
+    rows = read_rows(data, filename)
+    header = next(rows, None)
+    report = Report()
+    if header is None or rows_blank(header):
+        raise BadRequest("The file has no header row", [ErrorDetail("file", "no header row")])
+    if len(header) > MAX_COLUMNS:
+        raise BadRequest(f"The file has more than {MAX_COLUMNS} columns")
+    mapping = _map_headers(form, loaded, access, header, report)
+    if report.errors:
+        return report, False
+    groups = _group(mapping, header, rows, key or form.title, report)
+    if not groups and not report.errors:
+        raise BadRequest("The file has a header but no data rows", [ErrorDetail("file", "no data rows")])
+    cause = Cause("import", filename or None)
+    if mode == "all" and not dry_run:
+        # Fast path without savepoints; at the first error, roll back and run
+        # again (below) row by row in savepoints to report every error.
+        attempt = Report(ignored=report.ignored)
+        if _run(service, app, actor, cause, form, mapping, header, groups, attempt, fast=True):
+            return attempt, attempt.created + attempt.updated > 0
+        dry_run = True
+    wrote = _run(service, app, actor, cause, form, mapping, header, groups, report,
+                 fast=False, commit=not dry_run and mode == "skip")
+    if mode == "all" and report.errors:
+        report.created = report.updated = 0
+    return report, wrote
+
+
+def _run(service, app, actor, cause, form, mapping, header, groups, report: Report, *,
+         fast: bool, commit: bool = True) -> bool:
+    """Save every group in one transaction; True when it committed."""
+    try:
+        with service.unit_of_work(app, actor, cause) as session:
+            resolver = LinkResolver(session, actor)
+            for group in groups:
+                _save_group(session, form, mapping, header, group, resolver, report, fast)
+                if fast and report.errors:
+                    raise _Rollback()
+            if not commit or report.errors and not (report.created or report.updated):
+                raise _Rollback()
+    except _Rollback:
+        return False
+    return True
+
+
+def _map_headers(form, loaded, access, header, report: Report) -> dict[int, Column]:
+    candidates = import_candidates(form)
+    readonly = _engine_fields(loaded.model, form)
+    mapping: dict[int, Column] = {}
+    seen: dict[str, str] = {}
+    for index, text in enumerate(header):
+        if text is None or str(text).strip() == "":
+            continue
+        column = match_header(text, form, candidates)
+        if column is None:
+            report.error(1, str(text), "unknown column: no field has this name or label")
+            continue
+        name = column if isinstance(column, str) else column.name
+        if name in seen:
+            report.error(1, str(text), f"duplicate column: {seen[name]!r} maps to the same field")
+            continue
+        seen[name] = str(text)
+        if isinstance(column, str):
+            continue                                   # version, created_at...: informative
+        top = column.subform or column.name
+        if column.name != "id" and (column.field is None or column.name in readonly
+                                    or access.level(top) != "write"):
+            report.ignored.append(str(text))           # exported for reading, not written
+            mapping[index] = Column(column.name, None, column.subform)   # grouping key only
+            continue
+        mapping[index] = column
+    if "id" not in seen:
+        for f in form.scalar_fields:
+            if f.required and f.name not in seen and f.default is None and not f.default_expr \
+                    and not f.fill_from and f.name not in readonly:
+                report.error(1, f.name, "required column is missing")
+    return mapping
+
+
+def _engine_fields(model, form) -> frozenset[str]:
+    names = {f.name for f in form.fields if f.is_computed or f.type == "autonumber"}
+    for sub in form.subforms:
+        names |= {f"{sub.name}.{f.name}" for f in sub.fields if f.is_computed}
+    names |= model.adjusted_fields(form.name)
+    if form.workflow:
+        names.add(form.workflow.field)
+    return frozenset(names)
+
+
+def _group(mapping, header, rows, key_name, report) -> list[Group]:
+    parent_indexes = [i for i, c in mapping.items() if not c.subform]
+    has_sub = any(c.subform for c in mapping.values())
+    key_index = next((i for i, c in mapping.items() if c.name == "id"), None)
+    if key_index is None and key_name:
+        key_index = next((i for i, c in mapping.items() if c.name == key_name), None)
+    groups: list[Group] = []
+    previous_key = None
+    for number, cells in enumerate(rows, start=2):
+        cells = list(cells) + [None] * (len(header) - len(cells))
+        if rows_blank(cells):
+            continue
+        parent_blank = rows_blank(cells[i] for i in parent_indexes)
+        key = _text(cells[key_index]) if key_index is not None else None
+        same = has_sub and groups and (parent_blank or (key and key == previous_key))
+        if same:
+            groups[-1].rows.append((number, cells))
+        else:
+            groups.append(Group([(number, cells)]))
+            previous_key = key
+    return groups
+
+
+def _save_group(session, form, mapping, header, group: Group, resolver, report: Report,
+                fast: bool) -> None:
+    first_row, first_cells = group.rows[0]
+    values: dict[str, Any] = {}
+    record_id = version = None
+    where: dict[str, tuple[int, str]] = {}
+    errors_before = len(report.errors)
+    subs: dict[str, list[dict[str, Any]]] = {}
+    for index, column in mapping.items():
+        if column.subform:
+            continue
+        raw = first_cells[index]
+        if column.name == "id":
+            text = _text(raw)
+            if text is not None and not text.isdigit():
+                report.error(first_row, str(header[index]), "expected a record id")
+            record_id = int(text) if text and text.isdigit() else None
+            continue
+        if column.field is None:
+            continue
+        where[column.name] = (first_row, str(header[index]))
+        try:
+            value = cell_in(column.field, raw)
+            if column.field.type == "link":
+                value = resolver.resolve(column.field, value)
+        except CellError as error:
+            report.error(first_row, str(header[index]), str(error))
+            continue
+        if value is not None or record_id is not None:
+            values[column.name] = value
+    for position, (number, cells) in enumerate(group.rows):
+        for subform in {c.subform for c in mapping.values() if c.subform}:
+            sub_indexes = [i for i, c in mapping.items() if c.subform == subform]
+            if rows_blank(cells[i] for i in sub_indexes):
+                continue
+            line: dict[str, Any] = {}
+            row_index = len(subs.setdefault(subform, []))
+            for i in sub_indexes:
+                column = mapping[i]
+                where[f"{subform}[{row_index}].{column.key}"] = (number, str(header[i]))
+                if column.field is None:
+                    continue
+                try:
+                    value = cell_in(column.field, cells[i])
+                    if column.field.type == "link":
+                        value = resolver.resolve(column.field, value)
+                except CellError as error:
+                    report.error(number, str(header[i]), str(error))
+                    continue
+                if value is not None:
+                    line[column.key] = value
+            subs[subform].append(line)
+            where.setdefault(f"{subform}[{row_index}]", (number, subform))
+    values.update(subs)
+    if len(report.errors) > errors_before:
+        return
+    _write(session, form, values, record_id, version, where, first_row, report, fast)
+
+
+def _write(session, form, values, record_id, version, where, first_row, report: Report,
+           fast: bool) -> None:
+    before = len(session.log_entries)
+    try:
+        with (nullcontext() if fast else session.connection.begin_nested()):
+            if record_id is None:
+                session.create(form.name, values)
+            else:
+                session.update(form.name, record_id, values, expected_version=version)
+            _run_checks(session)
+    except ServiceError as error:
+        _forget(session, before)
+        details = error.details or [ErrorDetail(None, error.message)]
+        for detail in details:
+            row, column = where.get(detail.field or "", (first_row, detail.field))
+            if detail.field and (row, column) == (first_row, detail.field):
+                match = ROW_PATH.match(detail.field)
+                if match:
+                    row, _ = where.get(f"{match.group(1)}[{match.group(2)}]", (first_row, None))
+            report.error(row, column, detail.message if detail.field else error.message)
+        return
+    except SQLAlchemyError as error:
+        _forget(session, before)
+        report.error(first_row, None, f"the database rejected the row: {type(error.orig or error).__name__}")
+        return
+    if len(session.log_entries) >= LOG_BATCH:
+        audit.write_entries(session.connection, session.log_entries)
+        session.log_entries = []
+    if record_id is None:
+        report.created += 1
+    else:
+        report.updated += 1
+
+
+def _run_checks(session) -> None:
+    """Form checks of what this record touched, now, so a failure names its row.
+    The change log is kept for one batched insert (`LOG_BATCH`)."""
+    kept, session.log_entries = session.log_entries, []
+    try:
+        session.finish()
+    finally:
+        session.log_entries = kept
+    session.pending_checks.clear()
+
+
+def _forget(session, log_length: int) -> None:
+    """After a savepoint rollback: drop what the session remembered of it."""
+    session.written.clear()
+    session._linked.clear()
+    session.target_cache.clear()
+    session.pending_checks.clear()
+    del session.log_entries[log_length:]
+    session.rule_chain = []

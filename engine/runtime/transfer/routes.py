@@ -1,0 +1,85 @@
+"""API endpoints: `GET …/records/export` and `POST …/records/import`."""
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify, request, send_file, stream_with_context
+
+from engine.db import get_db
+from engine.runtime.api import api
+from engine.runtime.api.auth import current_actor
+from engine.runtime.errors import BadRequest, ErrorDetail, PayloadTooLarge
+from engine.runtime.records.service import get_record_service
+from engine.storage.system import log_operation
+from engine.runtime.transfer import export as exporting
+from engine.runtime.transfer.import_ import import_file
+
+RECORDS = "/apps/<app>/forms/<form>/records"
+DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+TRUE = ("1", "true", "yes", "on")
+
+
+def caller_language(actor) -> str:
+    from engine.runtime.web.i18n import normalize
+    chosen = normalize(getattr(actor, "language", None))
+    if chosen:
+        return chosen
+    return normalize(request.accept_languages.best_match(["en", "zh-CN", "zh"], default="en")) or "en"
+
+
+def log_transfer(action: str, app: str, form: str, actor, details: dict) -> None:
+    with get_db().transaction() as connection:
+        log_operation(connection, f"records.{action}", f"{app}.{form}", actor_id=actor.user_id,
+                      details=details, address=request.remote_addr)
+
+
+@api.get(RECORDS + "/export")
+def export_records(app: str, form: str):
+    fmt = (request.args.get("format") or "csv").lower()
+    if fmt not in exporting.FORMATS:
+        raise BadRequest("format must be csv or xlsx", [ErrorDetail("format", "expected csv or xlsx")])
+    actor = current_actor()
+    service = get_record_service()
+    plan = exporting.plan_export(service, app, form, actor, filter=request.args.get("filter"),
+                                 sort=request.args.get("sort"), subform=request.args.get("subform"),
+                                 language=caller_language(actor))
+    page = exporting.first_page(plan)
+    log_transfer("export", app, form, actor, {"format": fmt, "filter": plan.filter, "sort": plan.sort,
+                                              "subform": plan.subform})
+    name = f"{app}-{form}" + (f"-{plan.subform}" if plan.subform else "")
+    if fmt == "csv":
+        response = Response(stream_with_context(exporting.csv_chunks(plan, page)),
+                            mimetype="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    handle = exporting.xlsx_file(plan, page)
+    return send_file(handle, as_attachment=True, download_name=f"{name}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@api.post(RECORDS + "/import")
+def import_records(app: str, form: str):
+    limit = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES)
+    too_large = PayloadTooLarge(f"The file is larger than the import limit of {limit // (1024 * 1024)} MB",
+                                [ErrorDetail("file", f"at most {limit} bytes")])
+    if request.content_length and request.content_length > limit + 64 * 1024:
+        raise too_large
+    request.max_content_length = limit + 64 * 1024      # multipart overhead
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("Send the file as multipart field 'file'", [ErrorDetail("file", "missing")])
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise too_large
+    actor = current_actor()
+    mode = request.form.get("mode") or request.args.get("mode") or "all"
+    dry_run = (request.form.get("dry_run") or request.args.get("dry_run") or "").lower() in TRUE
+    key = request.form.get("key") or request.args.get("key")
+    report, wrote = import_file(get_record_service(), app, form, actor, data, upload.filename or "",
+                                mode=mode, dry_run=dry_run, key=key)
+    body = report.as_dict()
+    body["dry_run"] = dry_run
+    log_transfer("import", app, form, actor, {"file": upload.filename, "mode": mode, "dry_run": dry_run,
+                                              "created": report.created, "updated": report.updated,
+                                              "errors": len(report.errors), "written": wrote})
+    header_errors = any(e["row"] == 1 for e in report.errors)
+    status = 422 if report.errors and (mode == "all" or header_errors) else 200
+    return jsonify(body), status
