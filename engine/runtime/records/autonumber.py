@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import BigInteger, Column, String, Table
+from sqlalchemy import BigInteger, Column, String, Table, bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -42,14 +43,22 @@ def render(pattern: str, today: date, sequence: int | None) -> str:
     return PLACEHOLDER.sub(replace, pattern)
 
 
+@lru_cache(maxsize=4)
+def _upsert(dialect: str):
+    """INSERT … ON CONFLICT DO UPDATE SET value = value + 1 RETURNING value, built
+    once per dialect with bound parameters so SQLAlchemy compiles it once."""
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = dialect_insert(sequences).values(
+        app=bindparam("app"), form=bindparam("form"), field=bindparam("field"),
+        period=bindparam("period"), value=1)
+    return statement.on_conflict_do_update(
+        index_elements=["app", "form", "field", "period"],
+        set_={"value": sequences.c.value + 1}).returning(sequences.c.value)
+
+
 def next_number(connection: Connection, app: str, form: str, field: str, pattern: str,
                 today: date) -> str:
     period = render(pattern, today, None)
-    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(sequences).values(app=app, form=form, field=field,
-                                                 period=period, value=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["app", "form", "field", "period"],
-        set_={"value": sequences.c.value + 1}).returning(sequences.c.value)
-    value = connection.execute(statement).scalar_one()
+    value = connection.execute(_upsert(connection.dialect.name), {
+        "app": app, "form": form, "field": field, "period": period}).scalar_one()
     return render(pattern, today, value)
