@@ -50,3 +50,13 @@ def _from_bearer_token() -> Actor | None:
     with database.transaction() as connection:
         identity.touch_token(connection, actor.token_id)
     return actor
+
+
+def caller_language(actor) -> str:
+    """The language answers are written in: the user's setting, else the
+    request's Accept-Language, else English."""
+    from engine.runtime.web.i18n import normalize
+    chosen = normalize(getattr(actor, "language", None))
+    if chosen:
+        return chosen
+    return normalize(request.accept_languages.best_match(["en", "zh-CN", "zh"], default="en")) or "en"

@@ -11,17 +11,8 @@ from flask import current_app, jsonify, request
 from engine.db import get_db
 from engine.runtime import notifications as store
 from engine.runtime.api import api
-from engine.runtime.api.auth import current_actor
+from engine.runtime.api.auth import caller_language, current_actor
 from engine.runtime.errors import BadRequest, NotFound
-
-
-def caller_language(actor) -> str:
-    from engine.runtime.web.i18n import normalize
-    chosen = normalize(actor.language)
-    if chosen:
-        return chosen
-    best = request.accept_languages.best_match(["en", "zh-CN", "zh"], default="en")
-    return normalize(best) or "en"
 
 
 def _int_arg(name: str, default: int | None) -> int | None:

@@ -5,7 +5,7 @@ from flask import Response, current_app, jsonify, request, send_file, stream_wit
 
 from engine.db import get_db
 from engine.runtime.api import api
-from engine.runtime.api.auth import current_actor
+from engine.runtime.api.auth import caller_language, current_actor
 from engine.runtime.errors import BadRequest, ErrorDetail, PayloadTooLarge
 from engine.runtime.records.service import get_record_service
 from engine.storage.system import log_operation
@@ -15,14 +15,6 @@ from engine.runtime.transfer.import_ import import_file
 RECORDS = "/apps/<app>/forms/<form>/records"
 DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 TRUE = ("1", "true", "yes", "on")
-
-
-def caller_language(actor) -> str:
-    from engine.runtime.web.i18n import normalize
-    chosen = normalize(getattr(actor, "language", None))
-    if chosen:
-        return chosen
-    return normalize(request.accept_languages.best_match(["en", "zh-CN", "zh"], default="en")) or "en"
 
 
 def log_transfer(action: str, app: str, form: str, actor, details: dict) -> None:
