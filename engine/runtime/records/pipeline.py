@@ -115,14 +115,44 @@ class WriteSession:
     def finish(self) -> None:
         """Write the change log, then evaluate form checks on the final state of
         every record this session wrote."""
+        self.flush_log()
+        self.run_pending_checks()
+
+    def flush_log(self) -> None:
         audit.write_entries(self.connection, self.log_entries)
         self.log_entries = []
+
+    def run_pending_checks(self) -> None:
+        """Checks queued so far (a caller writing many records, such as an import,
+        runs them per record so a failure names its row)."""
         for (form_name, record_id), cause in sorted(self.pending_checks.items()):
             form = self.model.form(form_name)
             record = self.written.get((form_name, record_id)) or self.store.fetch(
                 self.connection, form, record_id)
             if record is not None:
                 self._run_checks(form, record, cause)
+        self.pending_checks.clear()
+
+    @contextmanager
+    def savepoint(self, nested: bool = True):
+        """Writes that may fail on their own: on an error, the database rolls back
+        to the savepoint and the session forgets what it remembered since (its
+        caches and change-log entries), so the transaction can go on."""
+        log_length = len(self.log_entries)
+        try:
+            if nested:
+                with self.connection.begin_nested():
+                    yield
+            else:
+                yield
+        except Exception:
+            self.written.clear()
+            self._linked.clear()
+            self.target_cache.clear()
+            self.pending_checks.clear()
+            del self.log_entries[log_length:]
+            self.rule_chain = []
+            raise
 
     # --------------------------------------------------------------- pipeline
     def _save(self, state: SaveState, trusted: frozenset[str]) -> dict[str, Any]:

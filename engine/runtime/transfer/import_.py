@@ -10,13 +10,11 @@ such row adding one subform row.
 from __future__ import annotations
 
 import re
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.runtime import audit
 from engine.runtime.actor import Actor, Cause
 from engine.runtime.errors import BadRequest, ErrorDetail, Forbidden, ServiceError
 from engine.runtime.permissions import access_for
@@ -237,16 +235,14 @@ def _save_group(session, form, mapping, header, group: Group, resolver, report: 
 
 def _write(session, form, values, record_id, version, where, first_row, report: Report,
            fast: bool) -> None:
-    before = len(session.log_entries)
     try:
-        with (nullcontext() if fast else session.connection.begin_nested()):
+        with session.savepoint(nested=not fast):
             if record_id is None:
                 session.create(form.name, values)
             else:
                 session.update(form.name, record_id, values, expected_version=version)
-            _run_checks(session)
+            session.run_pending_checks()      # now, so a failed check names this row
     except ServiceError as error:
-        _forget(session, before)
         details = error.details or [ErrorDetail(None, error.message)]
         for detail in details:
             row, column = where.get(detail.field or "", (first_row, detail.field))
@@ -257,34 +253,11 @@ def _write(session, form, values, record_id, version, where, first_row, report: 
             report.error(row, column, detail.message if detail.field else error.message)
         return
     except SQLAlchemyError as error:
-        _forget(session, before)
         report.error(first_row, None, f"the database rejected the row: {type(error.orig or error).__name__}")
         return
     if len(session.log_entries) >= LOG_BATCH:
-        audit.write_entries(session.connection, session.log_entries)
-        session.log_entries = []
+        session.flush_log()
     if record_id is None:
         report.created += 1
     else:
         report.updated += 1
-
-
-def _run_checks(session) -> None:
-    """Form checks of what this record touched, now, so a failure names its row.
-    The change log is kept for one batched insert (`LOG_BATCH`)."""
-    kept, session.log_entries = session.log_entries, []
-    try:
-        session.finish()
-    finally:
-        session.log_entries = kept
-    session.pending_checks.clear()
-
-
-def _forget(session, log_length: int) -> None:
-    """After a savepoint rollback: drop what the session remembered of it."""
-    session.written.clear()
-    session._linked.clear()
-    session.target_cache.clear()
-    session.pending_checks.clear()
-    del session.log_entries[log_length:]
-    session.rule_chain = []
