@@ -19,9 +19,14 @@ def run(host: str, port: int, debug: bool) -> None:
 
     from engine.runtime.jobs import scheduler
     app = get_app()
+    jobs = None
     if not debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true":   # not in the reloader's parent
-        if scheduler.start(app):
+        jobs = scheduler.start(app)
+        if jobs:
             click.echo("Scheduled jobs run in the background (LIANDONG_JOBS_SCHEDULER=0 turns this off)")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"Liandong is running on http://{shown}:{port}/ (press Ctrl+C to stop)")
-    run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
+    try:
+        run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
+    finally:
+        scheduler.stop(jobs)

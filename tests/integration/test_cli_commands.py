@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import click
 import pytest
@@ -134,6 +135,8 @@ def test_run_prints_the_url_and_serves(cli_env, monkeypatch):
     assert result.exit_code == 0
     assert "http://127.0.0.1:5055/" in result.output
     assert calls == [("127.0.0.1", 5055, "engine")]
+    # The scheduler started with the server stops with it: nothing writes afterwards.
+    assert not any(t.name == "liandong-jobs" and t.is_alive() for t in threading.enumerate())
 
 
 def _all_commands(group, prefix=()):

@@ -36,3 +36,11 @@ def start(flask_app: Flask) -> threading.Thread | None:
     thread.stop_event = stop           # type: ignore[attr-defined]
     thread.start()
     return thread
+
+
+def stop(thread: threading.Thread | None, timeout: float = 30.0) -> None:
+    """Stop the scheduler and wait for a tick in progress, so nothing writes
+    after the server has stopped."""
+    if thread is not None:
+        thread.stop_event.set()        # type: ignore[attr-defined]
+        thread.join(timeout)
