@@ -9,5 +9,6 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 def init_app(app: Flask) -> None:
     from engine.runtime.api import errors, meta, records, openapi, notifications  # noqa: F401  (routes)
     from engine.runtime.transfer import routes as transfer_routes  # noqa: F401  (export/import)
+    from engine.runtime.analysis import inventory_api  # noqa: F401  (analysis)
     errors.register(app)
     app.register_blueprint(api)

@@ -70,6 +70,12 @@ def navigation(loaded, current_form: str | None) -> list[tuple[str, list[NavItem
     return list(groups.items())
 
 
+def analysis_links(loaded, actor: Actor) -> list[tuple[str, str]]:
+    """(label, url) of the analysis screens of the app the actor may open."""
+    from engine.runtime.analysis.inventory_common import analysis_links as inventory_links
+    return inventory_links(loaded, actor)
+
+
 def installed_apps() -> list[tuple[str, str]]:
     registry = get_registry()
     with get_db().read() as connection:
@@ -110,6 +116,7 @@ def render_screen(template: str, *, status: int = 200, loaded=None, form=None, *
         "app": loaded,
         "app_label": label(loaded.model.label, loaded.name) if loaded else "",
         "nav": navigation(loaded, form.name if form else None) if loaded and actor else [],
+        "analysis": analysis_links(loaded, actor) if loaded and actor else [],
         "unread": unread_notifications(actor),
         "is_admin": bool(actor and actor.is_admin),     # the admin links of the user menu
         "logout_url": logout_url(),

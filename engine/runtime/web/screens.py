@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
 
     from engine.runtime.web import (detail, errors, history, i18n, lists, live,  # noqa: F401 (routes)
                                     notifications, records, webhooks_admin)
+    from engine.runtime.analysis import inventory_screen  # noqa: F401 (analysis)
     app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     Bootstrap5(app)
     i18n.init_app(app)

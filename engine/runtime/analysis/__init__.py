@@ -1,0 +1,3 @@
+"""Analysis over an installed app's records: read-only, aggregated in SQL, with
+the caller's permissions applied. One module family per analysis
+(`inventory*.py`, `anomalies*.py`, `forecast*.py`)."""
