@@ -175,6 +175,30 @@
     }, 250));
   }
 
+  /* --------------------------------------------------- import progress */
+  // Polls the run's status; reloads the page (which shows the result) when done.
+  function followImport(box) {
+    var url = box.getAttribute("data-status-url");
+    var bar = box.querySelector("[data-import-bar]");
+    var phases = {checking: box.getAttribute("data-phase-checking"), importing: box.getAttribute("data-phase-importing"),
+                  saving: box.getAttribute("data-phase-saving")};
+    function tick() {
+      fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (run) {
+          if (run.status === "done" || run.status === "failed") { window.location.reload(); return; }
+          box.querySelector("[data-import-done]").textContent = run.done;
+          box.querySelector("[data-import-total]").textContent = run.total || "…";
+          if (phases[run.phase]) { box.querySelector("[data-import-phase]").textContent = phases[run.phase]; }
+          bar.style.width = run.percent + "%";
+          bar.parentNode.setAttribute("aria-valuenow", run.percent);
+          window.setTimeout(tick, 1000);
+        })
+        .catch(function () { window.setTimeout(tick, 3000); });
+    }
+    window.setTimeout(tick, 500);
+  }
+
   /* ------------------------------------------------------------- misc */
   document.addEventListener("DOMContentLoaded", function () {
     all(document, "[data-js-hide]").forEach(function (el) { el.hidden = true; });
@@ -186,6 +210,7 @@
     });
     all(document, "[data-print]").forEach(function (b) { b.hidden = false; b.addEventListener("click", function () { window.print(); }); });
     all(document, "form[data-preview-url]").forEach(enhanceRecordForm);
+    all(document, "[data-import-run]").forEach(followImport);
     all(document, "select[data-lookup]").forEach(enhanceLookup);
     all(document, "[data-add-condition]").forEach(function (button) {
       button.hidden = false;

@@ -171,3 +171,44 @@ def test_failed_rule_check_rolls_back_everything(mini_api):
     assert response.status_code == 422
     assert [e["row"] for e in response.get_json()["errors"]] == [3]
     assert mini_api.get("/apps/mini/forms/sales_order/records").get_json()["items"] == []
+
+
+def test_progress_is_reported_per_phase_up_to_every_row(ft, ft_app):
+    from engine.runtime.actor import SYSTEM
+    from engine.runtime.records.service import get_record_service
+    from engine.runtime.transfer.import_ import import_file
+
+    calls = []
+    content = to_csv([["title", "count"]] + [[f"r{i}", str(i)] for i in range(450)]).encode()
+    with ft_app.app_context():
+        report, wrote = import_file(get_record_service(ft_app), "field_types", "sample", SYSTEM, content,
+                                    "rows.csv", progress=lambda *call: calls.append(call))
+    assert wrote and report.created == 450
+    assert [c for c in calls if c[0] == "importing"] == [("importing", 0, 450), ("importing", 200, 450),
+                                                          ("importing", 400, 450)]
+    assert calls[-1] == ("saving", 450, 450)
+
+
+def test_dry_run_answers_how_each_header_was_read(ft):
+    content = to_csv([["Title", "version", "flavour", "Count (count)"], ["one", "", "", "1"]])
+    body = upload(ft, SAMPLES, content, dry_run=1).get_json()
+    assert body["columns"] == [
+        {"column": "Title", "field": "title", "status": "mapped"},
+        {"column": "version", "field": "version", "status": "info"},
+        {"column": "flavour", "field": None, "status": "unknown"},
+        {"column": "Count (count)", "field": "count", "status": "mapped"}]
+
+
+def test_user_cells_by_username_or_id(ft, ft_app):
+    from engine.db import get_db
+    from engine.runtime import identity
+
+    with get_db(ft_app).transaction() as connection:
+        kim_id = identity.create_user(connection, "kim", "password-123")
+    content = to_csv([["title", "owner"], ["by name", "kim"], ["by id", str(kim_id)], ["nobody", "ghost"]])
+    body = upload(ft, SAMPLES, content, mode="skip").get_json()
+    assert body["created"] == 2
+    assert [(e["row"], e["column"]) for e in body["errors"]] == [(4, "owner")]
+    assert "ghost" in body["errors"][0]["message"]
+    owners = {i["title"]: i["owner"] for i in ft.get(SAMPLES).get_json()["items"]}
+    assert owners == {"by name": kim_id, "by id": kim_id}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,6 +24,8 @@ from engine.runtime.transfer.reader import MAX_COLUMNS, read_rows
 
 MODES = ("all", "skip")
 LOG_BATCH = 500
+PROGRESS_EVERY = 200            # records between two progress reports
+Progress = Callable[[str, int, int], None]     # (phase, rows done, rows in the file)
 ROW_PATH = re.compile(r"^([A-Za-z_]\w*)\[(\d+)\]\.([A-Za-z_]\w*)$")
 
 
@@ -33,13 +35,18 @@ class Report:
     updated: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    columns: list[dict[str, Any]] = field(default_factory=list)   # how each header was read
 
     def error(self, row, column, message) -> None:
         self.errors.append({"row": row, "column": column, "message": message})
 
+    def column(self, header: Any, status: str, field: str | None = None) -> None:
+        """How one header cell was read: mapped, read_only, info, unknown, duplicate."""
+        self.columns.append({"column": str(header), "field": field, "status": status})
+
     def as_dict(self) -> dict[str, Any]:
         return {"created": self.created, "updated": self.updated, "errors": self.errors,
-                "ignored_columns": self.ignored}
+                "ignored_columns": self.ignored, "columns": self.columns}
 
 
 class _Rollback(Exception):
@@ -52,8 +59,10 @@ class Group:
 
 
 def import_file(service, app: str, form_name: str, actor: Actor, data: bytes, filename: str, *,
-                mode: str = "all", dry_run: bool = False, key: str | None = None) -> tuple[Report, bool]:
-    """The report, and whether anything was written."""
+                mode: str = "all", dry_run: bool = False, key: str | None = None,
+                progress: Progress | None = None) -> tuple[Report, bool]:
+    """The report, and whether anything was written. `progress`, when given, is
+    called every few hundred records with (phase, rows done, rows in the file)."""
     if mode not in MODES:
         raise BadRequest("mode must be 'all' or 'skip'", [ErrorDetail("mode", "expected all or skip")])
     with service.database.read() as connection:
@@ -76,30 +85,56 @@ def import_file(service, app: str, form_name: str, actor: Actor, data: bytes, fi
     if not groups and not report.errors:
         raise BadRequest("The file has a header but no data rows", [ErrorDetail("file", "no data rows")])
     cause = Cause("import", filename or None)
+    tracker = _Tracker(progress, sum(len(g.rows) for g in groups))
     if mode == "all" and not dry_run:
         # Fast path without savepoints; at the first error, roll back and run
         # again (below) row by row in savepoints to report every error.
-        attempt = Report(ignored=report.ignored)
-        if _run(service, app, actor, cause, form, mapping, header, groups, attempt, fast=True):
+        attempt = Report(ignored=report.ignored, columns=report.columns)
+        if _run(service, app, actor, cause, form, mapping, header, groups, attempt, fast=True,
+                tracker=tracker.phase("importing")):
             return attempt, attempt.created + attempt.updated > 0
         dry_run = True
     wrote = _run(service, app, actor, cause, form, mapping, header, groups, report,
-                 fast=False, commit=not dry_run and mode == "skip")
+                 fast=False, commit=not dry_run and mode == "skip",
+                 tracker=tracker.phase("checking" if dry_run else "importing"))
     if mode == "all" and report.errors:
         report.created = report.updated = 0
     return report, wrote
 
 
+class _Tracker:
+    """Counts rows as records are saved and reports every PROGRESS_EVERY records."""
+
+    def __init__(self, callback: Progress | None, total: int):
+        self.callback, self.total, self.name, self.done = callback, total, "", 0
+
+    def phase(self, name: str, done: int = 0) -> "_Tracker":
+        self.name, self.done = name, done
+        self._report()
+        return self
+
+    def advance(self, group: Group, index: int) -> None:
+        self.done += len(group.rows)
+        if index % PROGRESS_EVERY == PROGRESS_EVERY - 1:
+            self._report()
+
+    def _report(self) -> None:
+        if self.callback is not None:
+            self.callback(self.name, self.done, self.total)
+
+
 def _run(service, app, actor, cause, form, mapping, header, groups, report: Report, *,
-         fast: bool, commit: bool = True) -> bool:
+         fast: bool, tracker: _Tracker, commit: bool = True) -> bool:
     """Save every group in one transaction; True when it committed."""
     try:
         with service.unit_of_work(app, actor, cause) as session:
             resolver = LinkResolver(session, actor)
-            for group in groups:
+            for index, group in enumerate(groups):
                 _save_group(session, form, mapping, header, group, resolver, report, fast)
+                tracker.advance(group, index)
                 if fast and report.errors:
                     raise _Rollback()
+            tracker.phase("saving", tracker.total)
             if not commit or report.errors and not (report.created or report.updated):
                 raise _Rollback()
     except _Rollback:
@@ -118,20 +153,25 @@ def _map_headers(form, loaded, access, header, report: Report) -> dict[int, Colu
         column = match_header(text, form, candidates)
         if column is None:
             report.error(1, str(text), "unknown column: no field has this name or label")
+            report.column(text, "unknown")
             continue
         name = column if isinstance(column, str) else column.name
         if name in seen:
             report.error(1, str(text), f"duplicate column: {seen[name]!r} maps to the same field")
+            report.column(text, "duplicate", name)
             continue
         seen[name] = str(text)
         if isinstance(column, str):
-            continue                                   # version, created_at...: informative
+            report.column(text, "info", column)       # version, created_at...: informative
+            continue
         top = column.subform or column.name
         if column.name != "id" and (column.field is None or column.name in readonly
                                     or access.level(top) != "write"):
             report.ignored.append(str(text))           # exported for reading, not written
+            report.column(text, "read_only", column.name)
             mapping[index] = Column(column.name, None, column.subform)   # grouping key only
             continue
+        report.column(text, "mapped", column.name)
         mapping[index] = column
     if "id" not in seen:
         for f in form.scalar_fields:
@@ -196,9 +236,7 @@ def _save_group(session, form, mapping, header, group: Group, resolver, report: 
             continue
         where[column.name] = (first_row, str(header[index]))
         try:
-            value = cell_in(column.field, raw)
-            if column.field.type == "link":
-                value = resolver.resolve(column.field, value)
+            value = _resolve(resolver, column.field, cell_in(column.field, raw))
         except CellError as error:
             report.error(first_row, str(header[index]), str(error))
             continue
@@ -217,9 +255,7 @@ def _save_group(session, form, mapping, header, group: Group, resolver, report: 
                 if column.field is None:
                     continue
                 try:
-                    value = cell_in(column.field, cells[i])
-                    if column.field.type == "link":
-                        value = resolver.resolve(column.field, value)
+                    value = _resolve(resolver, column.field, cell_in(column.field, cells[i]))
                 except CellError as error:
                     report.error(number, str(header[i]), str(error))
                     continue
@@ -231,6 +267,14 @@ def _save_group(session, form, mapping, header, group: Group, resolver, report: 
     if len(report.errors) > errors_before:
         return
     _write(session, form, values, record_id, version, where, first_row, report, fast)
+
+
+def _resolve(resolver: LinkResolver, field, value):
+    if field.type == "link":
+        return resolver.resolve(field, value)
+    if field.type == "user":
+        return resolver.user(value)
+    return value
 
 
 def _write(session, form, values, record_id, version, where, first_row, report: Report,

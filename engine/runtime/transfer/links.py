@@ -1,4 +1,5 @@
-"""Link cells on import: the target's title (in the caller's read scope) or its id."""
+"""Link cells on import: the target's title (in the caller's read scope) or its id;
+user cells: the user's name or id."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.storage.system import users
 from engine.runtime.permissions import ScopeCompiler, access_for
 from engine.runtime.transfer.columns import CellError
 
@@ -58,3 +60,20 @@ class LinkResolver:
             raise CellError(f"unknown {target.name}: no record with this title or id")
         self.cache[cache_key] = result
         return result
+
+    def user(self, value) -> Any:
+        """A user cell: the username, else the user id."""
+        if value is None or isinstance(value, bool):
+            return value
+        text = cell_text(value)
+        cache_key = ("<user>", text)
+        if cache_key not in self.cache:
+            found = self.session.connection.execute(
+                select(users.c.id).where(users.c.username == text)).scalar()
+            if found is None and text.isdigit():
+                found = self.session.connection.execute(
+                    select(users.c.id).where(users.c.id == int(text))).scalar()
+            if found is None:
+                raise CellError(f"unknown user {text!r}: no user with this name or id")
+            self.cache[cache_key] = found
+        return self.cache[cache_key]

@@ -1,19 +1,19 @@
 """API endpoints: `GET …/records/export` and `POST …/records/import`."""
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request, send_file, stream_with_context
+from flask import Response, jsonify, request, send_file, stream_with_context
 
 from engine.db import get_db
 from engine.runtime.api import api
 from engine.runtime.api.auth import caller_language, current_actor
-from engine.runtime.errors import BadRequest, ErrorDetail, PayloadTooLarge
+from engine.runtime.errors import BadRequest, ErrorDetail
 from engine.runtime.records.service import get_record_service
 from engine.storage.system import log_operation
 from engine.runtime.transfer import export as exporting
 from engine.runtime.transfer.import_ import import_file
+from engine.runtime.transfer.uploads import read_upload
 
 RECORDS = "/apps/<app>/forms/<form>/records"
-DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 TRUE = ("1", "true", "yes", "on")
 
 
@@ -49,27 +49,16 @@ def export_records(app: str, form: str):
 
 @api.post(RECORDS + "/import")
 def import_records(app: str, form: str):
-    limit = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES)
-    too_large = PayloadTooLarge(f"The file is larger than the import limit of {limit // (1024 * 1024)} MB",
-                                [ErrorDetail("file", f"at most {limit} bytes")])
-    if request.content_length and request.content_length > limit + 64 * 1024:
-        raise too_large
-    request.max_content_length = limit + 64 * 1024      # multipart overhead
-    upload = request.files.get("file")
-    if upload is None:
-        raise BadRequest("Send the file as multipart field 'file'", [ErrorDetail("file", "missing")])
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise too_large
+    filename, data = read_upload()
     actor = current_actor()
     mode = request.form.get("mode") or request.args.get("mode") or "all"
     dry_run = (request.form.get("dry_run") or request.args.get("dry_run") or "").lower() in TRUE
     key = request.form.get("key") or request.args.get("key")
-    report, wrote = import_file(get_record_service(), app, form, actor, data, upload.filename or "",
+    report, wrote = import_file(get_record_service(), app, form, actor, data, filename,
                                 mode=mode, dry_run=dry_run, key=key)
     body = report.as_dict()
     body["dry_run"] = dry_run
-    log_transfer("import", app, form, actor, {"file": upload.filename, "mode": mode, "dry_run": dry_run,
+    log_transfer("import", app, form, actor, {"file": filename, "mode": mode, "dry_run": dry_run,
                                               "created": report.created, "updated": report.updated,
                                               "errors": len(report.errors), "written": wrote})
     header_errors = any(e["row"] == 1 for e in report.errors)

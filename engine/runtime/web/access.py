@@ -26,6 +26,7 @@ class FormAccess:
     update: bool = True
     delete: bool = True
     export: bool = True
+    import_: bool = True
     modes: Mapping[str, str] = field(default_factory=dict)   # field (or sub.field) -> mode
 
     def mode(self, name: str) -> str:
@@ -69,7 +70,7 @@ def form_access(service, loaded, form: FormModel, actor: Actor,
         modes = {name: (HIDDEN if modes.get(name) == HIDDEN else READ) for name in _all_names(form)}
     return FormAccess(read=rights.get("read", True), create=rights.get("create", True),
                       update=can_update, delete=rights.get("delete", True) and not locked,
-                      export=rights.get("export", True), modes=modes)
+                      export=rights.get("export", True), import_=rights.get("import", True), modes=modes)
 
 
 def _all_names(form: FormModel) -> list[str]:
@@ -98,7 +99,7 @@ def _policy_rights(policy, loaded, form: FormModel, actor: Actor,
     else:
         access = policy.access(loaded, form, actor)
     return {"read": access.read, "create": access.create, "update": access.update,
-            "delete": access.delete, "export": access.export, "fields": dict(access.fields)}
+            "delete": access.delete, "export": access.export, "import": access.import_, "fields": dict(access.fields)}
 
 
 def field_mode(access: FormAccess, field: FieldModel, prefix: str = "") -> str:

@@ -25,8 +25,8 @@ def apps_index():
 def init_app(app: Flask) -> None:
     from flask_bootstrap import Bootstrap5
 
-    from engine.runtime.web import (detail, errors, history, i18n, lists, live,  # noqa: F401 (routes)
-                                    notifications, records, webhooks_admin)
+    from engine.runtime.web import (detail, errors, history, i18n, imports, lists, live,  # noqa: F401
+                                    notifications, records, webhooks_admin)     # (routes)
     from engine.runtime.analysis import inventory_screen  # noqa: F401 (analysis)
     app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     Bootstrap5(app)

@@ -1,0 +1,155 @@
+"""The import screen: upload a CSV/XLSX file, see how its columns map and what a
+dry run through the record service says (row and column of every error), then
+import it — all or nothing, or skipping bad rows — with progress for large files.
+
+A preview and an import are both *runs* (engine/runtime/transfer/runs.py) done
+on a worker thread by `import_file`, the same code the API uses. Runs belong to
+the user who started them: anyone else gets 404.
+"""
+from __future__ import annotations
+
+from itertools import islice
+
+from flask import jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from engine.runtime.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
+from engine.runtime.transfer import background
+from engine.runtime.transfer.import_ import MODES
+from engine.runtime.transfer.reader import read_rows
+from engine.runtime.transfer.runs import DONE, PENDING, ImportRun
+from engine.runtime.transfer.uploads import read_upload
+from engine.runtime.web import context
+from engine.runtime.web.i18n import label
+from engine.runtime.web.screens import screens
+
+SAMPLE_ROWS = 10
+SHOWN_ERRORS = 200
+SMALL_FILE_WAIT = 2.0      # seconds the upload waits, so small files show their result at once
+STATUS_LABELS = {"mapped": _l("Imported"), "read_only": _l("Read only: ignored"),
+                 "info": _l("Informative: ignored"), "unknown": _l("Unknown column"),
+                 "duplicate": _l("Duplicate column")}
+
+
+def _importable(app: str, form: str):
+    context.screen_actor()
+    loaded = context.load_app(app)
+    form_model = loaded.form(form)
+    access = context.form_access(loaded, form_model)
+    if not access.import_:
+        raise Forbidden(_("You may not import %(form)s records", form=label(form_model.label, form)))
+    return loaded, form_model
+
+
+@screens.get("/apps/<app>/<form>/import")
+def import_page(app: str, form: str):
+    loaded, form_model = _importable(app, form)
+    return _upload_page(loaded, form_model)
+
+
+@screens.post("/apps/<app>/<form>/import")
+def upload_import(app: str, form: str):
+    loaded, form_model = _importable(app, form)
+    actor = context.screen_actor()
+    try:
+        filename, data = read_upload()
+        sample = _sample(data, filename)
+    except (BadRequest, PayloadTooLarge) as error:     # the page says why; nothing is kept
+        return _upload_page(loaded, form_model, error=error.message, status=error.status)
+    store = background.run_store()
+    run = store.create(owner=actor.user_id, app=app, form=form, filename=filename, data=data)
+    run.key = (request.form.get("key") or "").strip() or None
+    run.sample = sample
+    store.save(run)
+    background.start(run, actor, request.remote_addr, wait=SMALL_FILE_WAIT)
+    return redirect(url_for("screens.import_run", app=app, form=form, run_id=run.id), 303)
+
+
+@screens.get("/apps/<app>/<form>/import/<run_id>")
+def import_run(app: str, form: str, run_id: str):
+    loaded, form_model = _importable(app, form)
+    run = _own_run(app, form, run_id)
+    return context.render_screen(
+        "runtime/import_run.html", loaded=loaded, form=form_model, run=run, modes=MODES,
+        columns=_column_rows(form_model, (run.preview or run.report or {}).get("columns", [])),
+        errors=((run.report or {}).get("errors") or [])[:SHOWN_ERRORS],
+        status_labels={k: str(v) for k, v in STATUS_LABELS.items()},
+        can_import=_can_import(run, background.run_store()))
+
+
+@screens.get("/apps/<app>/<form>/import/<run_id>/status")
+def import_run_status(app: str, form: str, run_id: str):
+    _importable(app, form)
+    run = _own_run(app, form, run_id)
+    body = run.public()
+    if body["report"]:
+        body["report"] = {**body["report"], "errors": body["report"]["errors"][:SHOWN_ERRORS]}
+    return jsonify(body)
+
+
+@screens.post("/apps/<app>/<form>/import/<run_id>")
+def commit_import(app: str, form: str, run_id: str):
+    _importable(app, form)
+    actor = context.screen_actor()
+    store = background.run_store()
+    run = _own_run(app, form, run_id)
+    mode = request.form.get("mode", "all")
+    if mode not in MODES or not _can_import(run, store):
+        raise BadRequest(_("This file cannot be imported again: upload it anew."))
+    run.preview, run.report, run.mode, run.dry_run = run.report, None, mode, False
+    run.status, run.phase, run.done, run.message = PENDING, "", 0, None
+    store.save(run)
+    background.start(run, actor, request.remote_addr, wait=SMALL_FILE_WAIT)
+    return redirect(url_for("screens.import_run", app=app, form=form, run_id=run.id), 303)
+
+
+def _upload_page(loaded, form_model, *, error: str | None = None, status: int = 200):
+    return context.render_screen("runtime/import.html", status=status, loaded=loaded, form=form_model,
+                                 error=error, fields=_field_names(form_model))
+
+
+def _own_run(app: str, form: str, run_id: str) -> ImportRun:
+    run = background.run_store().load(run_id)
+    if run is None or run.owner != context.screen_actor().user_id or (run.app, run.form) != (app, form):
+        raise NotFound(_("This import is not known (imports are kept for a day)."))
+    return run
+
+
+def _can_import(run: ImportRun, store) -> bool:
+    """A finished preview whose file is still there, without header errors."""
+    report = run.report or {}
+    header_errors = any(e.get("row") == 1 for e in report.get("errors", []))
+    return run.dry_run and run.status == DONE and not header_errors and store.has_upload(run)
+
+
+def _sample(data: bytes, filename: str) -> list[list[str]]:
+    """The header and the first rows as text; raises BadRequest for unreadable files."""
+    rows = read_rows(data, filename)
+    return [["" if cell is None else str(cell) for cell in row] for row in islice(rows, SAMPLE_ROWS + 1)]
+
+
+def _field_names(form_model) -> list[tuple[str, str]]:
+    """What a column header may say: a field's name, or its label in either language."""
+    names = [(f.name, label(f.label, f.name)) for f in form_model.scalar_fields]
+    for sub in form_model.subforms:
+        names += [(f"{sub.name}.{f.name}", f"{label(sub.label, sub.name)} › {label(f.label, f.name)}")
+                  for f in sub.fields]
+    return names
+
+
+def _column_rows(form_model, columns: list[dict]) -> list[dict]:
+    rows = []
+    for column in columns:
+        name = column.get("field")
+        field = _field_of(form_model, name) if name else None
+        rows.append({**column, "label": label(field.label, field.name) if field else (name or "")})
+    return rows
+
+
+def _field_of(form_model, name: str):
+    if "." in name:
+        sub_name, field_name = name.split(".", 1)
+        sub = next((s for s in form_model.subforms if s.name == sub_name), None)
+        return next((f for f in sub.fields if f.name == field_name), None) if sub else None
+    return form_model.field(name)
