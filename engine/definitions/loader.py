@@ -1,8 +1,8 @@
 """Read an app definition from disk: one JSON file, or a folder.
 
 A folder holds `app.json` (the app object) plus optional `forms/*.json` (one form
-object per file) and `rules/*.json` (a rule object or a list of rules per file).
-Forms and rules from the folders are appended, in filename order, after those
+object per file), `rules/*.json` (a rule object or a list of rules per file) and
+`reports/*.json` (likewise). Forms, rules and reports from the folders are appended, in filename order, after those
 listed in `app.json`. Malformed JSON is reported with file, line and column;
 duplicate keys and NaN/Infinity are refused too (a typo must not pass silently).
 """
@@ -83,6 +83,18 @@ def _load_folder(folder: Path, sources: dict[str, str] | None) -> dict:
             if sources is not None:
                 sources[f"rules[{len(rules)}]"] = str(rule_file)
             rules.append(item)
+    reports = _as_list(definition, "reports", app_file)
+    for report_file in _json_files(folder / "reports"):
+        content = _read_json(report_file)
+        for item in content if isinstance(content, list) else [content]:
+            if not isinstance(item, dict):
+                raise DefinitionLoadError(
+                    report_file, "a report file must hold a report object or a list of them")
+            if sources is not None:
+                sources[f"reports[{len(reports)}]"] = str(report_file)
+            reports.append(item)
+    if reports or "reports" in definition:
+        definition["reports"] = reports
     if forms or "forms" in definition:
         definition["forms"] = forms
     if rules or "rules" in definition:

@@ -237,6 +237,58 @@ class Job:
 
 
 @dataclass(frozen=True, eq=False)
+class ReportGroup:
+    """A grouping column: a field path (`product`, `parent.date`, `product.name`),
+    optionally bucketed (day/week/month/quarter/year) for date fields."""
+    name: str
+    field: str
+    label: Mapping[str, str] | None = None
+    bucket: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class ReportMeasure:
+    name: str
+    agg: str                       # sum | count | avg | min | max
+    expression: str | None         # None: count rows
+    label: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    """A report: one GROUP BY query over the rows of `source` (engine/runtime/reports/)."""
+    name: str
+    label: Mapping[str, str]
+    source: str                    # "form" or "form.subform"
+    measures: tuple[ReportMeasure, ...]
+    group_by: tuple[ReportGroup, ...] = ()
+    filter: str | None = None
+    sort: str | None = None
+    limit: int | None = None
+
+    @property
+    def source_form(self) -> str:
+        return self.source.split(".", 1)[0]
+
+    @property
+    def source_subform(self) -> str | None:
+        parts = self.source.split(".", 1)
+        return parts[1] if len(parts) == 2 else None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(g.name for g in self.group_by) + tuple(m.name for m in self.measures)
+
+
+def report_group_name(spec: Mapping[str, Any]) -> str:
+    """A group column's name: explicit, else the field path with '_' and the bucket."""
+    if spec.get("name"):
+        return spec["name"]
+    base = str(spec.get("field", "")).replace(".", "_")
+    return f"{base}_{spec['bucket']}" if spec.get("bucket") else base
+
+
+@dataclass(frozen=True, eq=False)
 class AppModel:
     name: str
     version: str
@@ -246,9 +298,13 @@ class AppModel:
     rules: tuple[Rule, ...]
     definition: Mapping[str, Any] = field(compare=False, repr=False, default_factory=dict)
     jobs: tuple[Job, ...] = ()
+    reports: tuple[Report, ...] = ()
 
     def form(self, name: str) -> FormModel | None:
         return self.forms.get(name)
+
+    def report(self, name: str) -> Report | None:
+        return next((r for r in self.reports if r.name == name), None)
 
     @property
     def role_names(self) -> tuple[str, ...]:
@@ -280,6 +336,21 @@ def compile_app(definition: Mapping[str, Any]) -> AppModel:
         definition=MappingProxyType(dict(definition)),
         jobs=tuple(Job(j["name"], label_dict(j.get("label"), j["name"]), j["cron"],
                        MappingProxyType(dict(j["action"]))) for j in definition.get("jobs", [])),
+        reports=tuple(_compile_report(r) for r in definition.get("reports", [])),
+    )
+
+
+def _compile_report(spec: Mapping[str, Any]) -> Report:
+    return Report(
+        name=spec["name"], label=label_dict(spec.get("label"), spec["name"]), source=spec["source"],
+        measures=tuple(ReportMeasure(m["name"], m["agg"], m.get("expression"),
+                                     label_dict(m["label"], m["name"]) if "label" in m else None)
+                       for m in spec.get("measures", ())),
+        group_by=tuple(ReportGroup(report_group_name(g), g["field"],
+                                   label_dict(g["label"], g["field"]) if "label" in g else None,
+                                   g.get("bucket"))
+                       for g in spec.get("group_by", ())),
+        filter=spec.get("filter"), sort=spec.get("sort"), limit=spec.get("limit"),
     )
 
 

@@ -15,6 +15,7 @@ from engine.definitions.schema import schema_problems
 from engine.definitions.semantic_context import Context, build_index
 from engine.definitions.semantic_forms import check_forms
 from engine.definitions.semantic_jobs import check_jobs
+from engine.definitions.semantic_reports import check_reports
 from engine.definitions.semantic_names import (check_app_name, check_duplicates, check_sql_name,
                                                named_items)
 from engine.definitions.semantic_rules import check_rules
@@ -52,6 +53,7 @@ def _semantic_problems(definition: dict, schema_error_paths: list[tuple]) -> lis
     check_forms(ctx)
     check_rules(ctx)
     check_jobs(ctx)
+    check_reports(ctx)
     seen: set[tuple] = set()
     unique = []
     for problem in ctx.problems:
