@@ -12,8 +12,9 @@ import binascii
 import json
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import Table, and_, false, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError
 
@@ -22,7 +23,7 @@ from engine.runtime.errors import BadRequest, ErrorDetail
 from engine.runtime.expressions import ExpressionError
 from engine.runtime.filters import filter_to_sql
 from engine.runtime.records.coerce import CoercionError, coerce_value
-from engine.runtime.records.values import json_value, record_to_json
+from engine.runtime.records.values import json_value
 
 SORTABLE_SYSTEM = {"id": "integer", "created_at": "datetime", "updated_at": "datetime",
                    "version": "integer", "created_by": "user", "updated_by": "user"}
@@ -120,17 +121,20 @@ class ListQuery:
             statement = statement.where(self._after(keys, decode_cursor(after, sort or DEFAULT_SORT)))
         order = [_ordering(self.table.c[k], d) for k, d in keys]
         try:
-            rows = connection.execute(statement.order_by(*order).limit(limit + 1)).mappings().all()
+            result = connection.execute(statement.order_by(*order).limit(limit + 1))
+            columns, rows = list(result.keys()), result.all()
         except DataError as error:
             # What only the stored values reveal, e.g. `total / qty` where a qty is 0.
             reason = str(error.orig).splitlines()[0]
             raise BadRequest(f"Invalid filter: the database cannot evaluate it ({reason})",
                              [ErrorDetail("filter", reason)]) from None
-        items = [self._item(row, title_columns) for row in rows[:limit]]
+        to_item = self._item_builder(columns, title_columns)
+        items = [to_item(row) for row in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            next_cursor = encode_cursor([json_value(last[k]) for k, _ in keys], sort or DEFAULT_SORT)
+            next_cursor = encode_cursor([json_value(last[columns.index(k)]) for k, _ in keys],
+                                        sort or DEFAULT_SORT)
         return Page(items, next_cursor)
 
     def _select(self):
@@ -143,7 +147,7 @@ class ListQuery:
                 continue
             if self.readable is not None and field.name not in self.readable:
                 continue
-            alias = self.loaded.tables.form(target.name).alias(f"t_{field.name}")
+            alias = _alias(self.loaded.tables.form(target.name), f"t_{field.name}")
             on = alias.c.id == self.table.c[field.name]
             if self.link_titles is not None:
                 extra = self.link_titles(target, alias)
@@ -173,16 +177,33 @@ class ListQuery:
                 raise BadRequest("Invalid cursor", [ErrorDetail("after", "malformed cursor")]) from None
         return keyset_condition([(self.table.c[k], d) for k, d in keys], typed)
 
-    def _item(self, row, title_columns) -> dict[str, Any]:
-        item = {k: v for k, v in row.items() if not k.endswith("__title")}
-        if self.readable is not None:
-            item = {k: v for k, v in item.items() if k in self.readable or k in SORTABLE_SYSTEM}
-        result = record_to_json(item)
-        titles = {name: row[label] for name, label in title_columns.items()
-                  if self.readable is None or name in self.readable}
-        if titles:
-            result["_titles"] = json_value(titles)
-        return result
+    def _item_builder(self, columns: list[str], title_columns: dict[str, str]):
+        """row tuple -> JSON item. Which columns and titles the caller sees is
+        decided once per page, not once per row (a page is the hot read path)."""
+        labels = set(title_columns.values())
+        shown = [(index, name) for index, name in enumerate(columns) if name not in labels
+                 and (self.readable is None or name in self.readable or name in SORTABLE_SYSTEM)]
+        titles = [(name, columns.index(label)) for name, label in title_columns.items()
+                  if self.readable is None or name in self.readable]
+
+        def to_item(row) -> dict[str, Any]:
+            item = {name: json_value(row[index]) for index, name in shown}
+            if titles:
+                item["_titles"] = {name: json_value(row[index]) for name, index in titles}
+            return item
+        return to_item
+
+
+_ALIASES: "WeakKeyDictionary[Table, dict[str, Any]]" = WeakKeyDictionary()
+
+
+def _alias(table: Table, name: str):
+    """One alias object per (table, name) for the life of the compiled app: a
+    fresh alias per request costs more to build than the query takes to run."""
+    aliases = _ALIASES.setdefault(table, {})
+    if name not in aliases:
+        aliases[name] = table.alias(name)
+    return aliases[name]
 
 
 def _ordering(column, descending: bool):

@@ -16,11 +16,29 @@ SYSTEM_KEYS = ("id", "version", "created_at", "created_by", "updated_at", "updat
 
 
 def json_value(value: Any) -> Any:
+    # Dispatch on the exact type first: list pages and change-log snapshots call
+    # this for every value, and most values need no conversion at all.
+    kind = value.__class__
+    if kind in _AS_IS:
+        return value
+    convert = _CONVERTERS.get(kind)
+    return convert(value) if convert is not None else _convert_subclass(value)
+
+
+def _decimal_json(value: Decimal) -> Any:
+    as_float = float(value)
+    return as_float if Decimal(repr(as_float)) == value else str(value)
+
+
+def _datetime_json(value: datetime) -> str:
+    return value.isoformat(timespec="milliseconds") + "Z"
+
+
+def _convert_subclass(value: Any) -> Any:
     if isinstance(value, Decimal):
-        as_float = float(value)
-        return as_float if Decimal(repr(as_float)) == value else str(value)
+        return _decimal_json(value)
     if isinstance(value, datetime):
-        return value.isoformat(timespec="milliseconds") + "Z"
+        return _datetime_json(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list):
@@ -28,6 +46,16 @@ def json_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: json_value(v) for k, v in value.items()}
     return value
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+_CONVERTERS = {
+    Decimal: _decimal_json,
+    datetime: _datetime_json,
+    date: date.isoformat,
+    list: lambda value: [json_value(v) for v in value],
+    dict: lambda value: {k: json_value(v) for k, v in value.items()},
+}
 
 
 def record_to_json(record: Mapping[str, Any]) -> dict[str, Any]:
