@@ -135,6 +135,14 @@ def actor_for_token(connection: Connection, token: str) -> Actor | None:
     return actor_for_user(connection, dict(row), token_id=row["token_id"])
 
 
+def token_touch_due(connection: Connection, token_id: int) -> bool:
+    """Whether `touch_token` would write: a read by primary key, so a request
+    whose token was used within the interval needs no write transaction."""
+    last = connection.execute(select(api_tokens.c.last_used_at)
+                              .where(api_tokens.c.id == token_id)).scalar()
+    return last is None or last < utcnow() - TOUCH_INTERVAL
+
+
 def touch_token(connection: Connection, token_id: int) -> None:
     """Record the token's last use, at most once a minute (it costs a write)."""
     now = utcnow()

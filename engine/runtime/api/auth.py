@@ -45,10 +45,12 @@ def _from_bearer_token() -> Actor | None:
     database = get_db()
     with database.read() as connection:
         actor = identity.actor_for_token(connection, token.strip())
+        touch = actor is not None and identity.token_touch_due(connection, actor.token_id)
     if actor is None:
         raise Unauthorized("The API token is unknown, revoked, or its user is disabled")
-    with database.transaction() as connection:
-        identity.touch_token(connection, actor.token_id)
+    if touch:       # a write transaction (on SQLite the write lock) at most once a minute
+        with database.transaction() as connection:
+            identity.touch_token(connection, actor.token_id)
     return actor
 
 
