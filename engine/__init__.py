@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def register_subsystems(app: Flask) -> None:
     """Each subsystem attaches itself with `init_app`; order matters only for
     dependencies (the database first, the API after the services it calls)."""
+    from engine.designer import init_app as init_designer
     from engine.runtime import registry
     from engine.runtime.api import init_app as init_api
     from engine.runtime.records import service
@@ -42,6 +43,7 @@ def register_subsystems(app: Flask) -> None:
     init_api(app)
     init_auth(app)      # sign-in, sessions, CSRF on every state-changing request
     init_screens(app)   # after the API: the screens wrap its HTTP error handler
+    init_designer(app)  # /designer/: after the screens (it renders with their layout)
 
 
 def _resource_dir(name: str):

@@ -25,7 +25,8 @@ system_metadata = new_metadata()
 TABLE_MODULES: list[str] = ["engine.runtime.audit", "engine.runtime.records.autonumber",
                              "engine.runtime.ledger", "engine.runtime.notifications",
                              "engine.runtime.outbox", "engine.runtime.webhooks.store",
-                             "engine.runtime.jobs.store"]
+                             "engine.runtime.rejections", "engine.runtime.analysis.anomalies_store",
+                             "engine.runtime.jobs.store", "engine.designer.drafts"]
 
 # Arbitrary constant: the PostgreSQL advisory lock serialising schema creation
 # when several workers start at once.

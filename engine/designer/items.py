@@ -1,0 +1,94 @@
+"""New items the editor inserts: a form, a field of each type, a role, a rule,
+a workflow state or transition. Each starts as small as the definition
+language allows; what still has to be filled in (a subform's fields, a
+select's options) the validator reports at its path, next to its control."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+FIELD_TYPES = ("text", "textarea", "integer", "decimal", "boolean", "date", "datetime", "select",
+               "multiselect", "link", "subform", "autonumber", "user", "email", "phone", "attachment")
+_NAME = re.compile(r"[^a-z0-9_]+")
+
+
+def label_of(label_zh: str = "", label_en: str = "") -> dict[str, str] | None:
+    label = {k: v.strip() for k, v in (("en", label_en), ("zh", label_zh)) if v and v.strip()}
+    return label or None
+
+
+def suggest_name(text: str, taken: set[str], fallback: str) -> str:
+    """A valid SQL-safe name from what the user typed (English label, or a fallback)."""
+    base = _NAME.sub("_", (text or "").strip().lower()).strip("_")[:28]
+    if not base or not base[0].isalpha():
+        base = fallback
+    name, number = base, 2
+    while name in taken:
+        name, number = f"{base}_{number}", number + 1
+    return name
+
+
+def new_field(kind: str, name: str, label: dict | None, forms: list[str]) -> dict[str, Any]:
+    field: dict[str, Any] = {"name": name, "type": kind if kind in FIELD_TYPES else "text"}
+    if label:
+        field["label"] = label
+    if field["type"] == "link":
+        field["form"] = forms[0] if forms else ""
+    elif field["type"] in ("select", "multiselect"):
+        field["options"] = [{"value": "a", "label": {"en": "A", "zh": "甲"}}]
+    elif field["type"] == "subform":
+        field["fields"] = []
+    elif field["type"] == "autonumber":
+        field["pattern"] = "{YYYY}{MM}-{seq:4}"
+    elif field["type"] == "decimal":
+        field["scale"] = 2
+    return field
+
+
+def new_form(name: str, label: dict | None) -> dict[str, Any]:
+    form: dict[str, Any] = {"name": name}
+    if label:
+        form["label"] = label
+    form["title"] = "name"
+    form["fields"] = [{"name": "name", "type": "text", "label": {"en": "Name", "zh": "名称"},
+                       "required": True}]
+    return form
+
+
+def new_rule(kind: str, name: str, source: str, label: dict | None) -> dict[str, Any]:
+    rule: dict[str, Any] = {"name": name}
+    if label:
+        rule["label"] = label
+    rule["source"] = source
+    if kind == "event":
+        rule["on"] = ["created"]
+        rule["actions"] = [{"notify": ["admin"], "message": "{id}"}]
+    else:
+        rule["target"] = ""
+        rule["match"] = {}
+        rule["adjust"] = {}
+    return rule
+
+
+def new_workflow() -> dict[str, Any]:
+    return {"initial": "draft",
+            "states": [{"name": "draft", "label": {"en": "Draft", "zh": "草稿"}},
+                       {"name": "done", "label": {"en": "Done", "zh": "完成"}}],
+            "transitions": [{"name": "finish", "label": {"en": "Finish", "zh": "完成"},
+                             "from": "draft", "to": "done"}]}
+
+
+def new_state(name: str, label: dict | None) -> dict[str, Any]:
+    state: dict[str, Any] = {"name": name}
+    if label:
+        state["label"] = label
+    return state
+
+
+def new_transition(name: str, label: dict | None, states: list[str]) -> dict[str, Any]:
+    transition: dict[str, Any] = {"name": name}
+    if label:
+        transition["label"] = label
+    transition["from"] = states[0] if states else ""
+    transition["to"] = states[-1] if states else ""
+    return transition
