@@ -40,7 +40,7 @@ def test_preview_maps_columns_then_import_creates_records(admin_client, orders_a
     csv_text = "SKU,名称,Unit price,created_at\nN1,Nut,1.5,\nN2,Bolt,2,\n"
     run_id = finished(admin_client, upload(admin_client, csv_text))
     page = admin_client.get(f"{IMPORT}/{run_id}").get_data(as_text=True)
-    assert "2 records would be created and 0 updated; 0 problems." in page
+    assert "2 records would be created and 0 updated; problems found: 0." in page
     mapping = page[page.index('data-testid="import-mapping"'):]
     assert re.search(r'data-status="mapped">\s*<td>名称</td>\s*<td>Name <code class="small">name</code>', mapping)
     assert 'data-status="info">\n      <td>created_at</td>' in mapping

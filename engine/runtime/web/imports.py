@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from flask import jsonify, redirect, request, url_for
+from flask import current_app, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -26,7 +26,7 @@ from engine.runtime.web.screens import screens
 
 SAMPLE_ROWS = 10
 SHOWN_ERRORS = 200
-SMALL_FILE_WAIT = 2.0      # seconds the upload waits, so small files show their result at once
+SMALL_FILE_WAIT = 2.0      # seconds a post waits (IMPORT_WAIT_SECONDS), so small files show their result at once
 STATUS_LABELS = {"mapped": _l("Imported"), "read_only": _l("Read only: ignored"),
                  "info": _l("Informative: ignored"), "unknown": _l("Unknown column"),
                  "duplicate": _l("Duplicate column")}
@@ -60,9 +60,10 @@ def upload_import(app: str, form: str):
     store = background.run_store()
     run = store.create(owner=actor.user_id, app=app, form=form, filename=filename, data=data)
     run.key = (request.form.get("key") or "").strip() or None
+    run.mode = "skip"        # the check counts the good rows; the user picks the mode to import
     run.sample = sample
     store.save(run)
-    background.start(run, actor, request.remote_addr, wait=SMALL_FILE_WAIT)
+    background.start(run, actor, request.remote_addr, wait=_wait_seconds())
     return redirect(url_for("screens.import_run", app=app, form=form, run_id=run.id), 303)
 
 
@@ -100,8 +101,12 @@ def commit_import(app: str, form: str, run_id: str):
     run.preview, run.report, run.mode, run.dry_run = run.report, None, mode, False
     run.status, run.phase, run.done, run.message = PENDING, "", 0, None
     store.save(run)
-    background.start(run, actor, request.remote_addr, wait=SMALL_FILE_WAIT)
+    background.start(run, actor, request.remote_addr, wait=_wait_seconds())
     return redirect(url_for("screens.import_run", app=app, form=form, run_id=run.id), 303)
+
+
+def _wait_seconds() -> float:
+    return float(current_app.config.get("IMPORT_WAIT_SECONDS", SMALL_FILE_WAIT))
 
 
 def _upload_page(loaded, form_model, *, error: str | None = None, status: int = 200):
