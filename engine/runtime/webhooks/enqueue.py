@@ -3,7 +3,7 @@
 Called from `WriteSession.log()`, which every write path (create, update,
 transition, restore, delete; bulk changes and imports record by record) goes
 through, on the session's connection: the rows commit or roll back with the
-change. Subscriptions are read once per form per session.
+change. Subscriptions are read once per app per session.
 """
 from __future__ import annotations
 
@@ -27,10 +27,15 @@ def event_name(state) -> str | None:
 
 
 def subscriptions(session, form_name: str) -> list[dict[str, Any]]:
-    cache = session.__dict__.setdefault(_CACHE, {})
-    if form_name not in cache:
-        cache[form_name] = store.active_for_form(session.connection, session.model.name, form_name)
-    return cache[form_name]
+    # One query per session for the whole app: a posting with rules writes
+    # several forms (order, stock, product), each of which used to cost one.
+    cache = session.__dict__.get(_CACHE)
+    if cache is None:
+        cache = {}
+        for subscription in store.active_for_app(session.connection, session.model.name):
+            cache.setdefault(subscription["form"], []).append(subscription)
+        session.__dict__[_CACHE] = cache
+    return cache.get(form_name, [])
 
 
 def on_write(session, state) -> None:

@@ -79,6 +79,12 @@ def active_for_form(connection: Connection, app: str, form: str) -> list[dict[st
     return [dict(row) for row in rows]
 
 
+def active_for_app(connection: Connection, app: str) -> list[dict[str, Any]]:
+    rows = connection.execute(select(webhooks).where(
+        webhooks.c.app == app, webhooks.c.active.is_(True)).order_by(webhooks.c.id)).mappings()
+    return [dict(row) for row in rows]
+
+
 def matches(events: Iterable[str], event: str) -> bool:
     events = set(events)
     return event in events or (event.startswith("transition:") and "transition" in events)
