@@ -30,14 +30,17 @@ def _role(value: str) -> tuple[str, str]:
 @click.option("--role", "roles", multiple=True, metavar="APP:ROLE",
               help="A role in an app; repeat for several.")
 @click.option("--admin", is_flag=True, help="Global administrator: every right in every app.")
+@click.option("--designer", is_flag=True, help="May open the designer (/designer/) without being an admin.")
 @click.option("--display-name", default=None, help="The name shown in the UI.")
 @click.option("--language", type=click.Choice(["en", "zh"]), default=None)
-def create_user(name, password, roles, admin, display_name, language) -> None:
+def create_user(name, password, roles, admin, designer, display_name, language) -> None:
     """Create the user NAME."""
+    from engine.designer.access import DESIGNER_RIGHT
     parsed = [_role(r) for r in roles]
     try:
         with get_db(get_app()).transaction() as connection:
             _check_roles(connection, parsed)
+            parsed += [DESIGNER_RIGHT] if designer else []
             user_id = identity.create_user(connection, name, password, is_admin=admin, roles=parsed,
                                            display_name=display_name, language=language)
     except ServiceError as error:
@@ -131,6 +134,18 @@ def user_roles(name, added, removed) -> None:
         _check_roles(connection, to_add)
         roles = accounts.change_roles(connection, name, to_add, to_remove)
     click.echo(f"{name}: {', '.join(roles) or 'no roles'}")
+
+
+@user.command("designer")
+@click.argument("name")
+@click.option("--revoke", is_flag=True, help="Take the designer right away instead.")
+def user_designer(name, revoke) -> None:
+    """Give NAME the designer right (open /designer/ without being an admin), or take it away."""
+    from engine.designer.access import DESIGNER_RIGHT
+    with _transaction() as connection:
+        change = {"remove": [DESIGNER_RIGHT]} if revoke else {"add": [DESIGNER_RIGHT]}
+        accounts.change_roles(connection, name, **change)
+    click.echo(f"{name}: designer right {'revoked' if revoke else 'granted'}")
 
 
 @user.command("attributes")

@@ -1,0 +1,260 @@
+"""The designer through its HTTP endpoints (Flask client, real database):
+access, drafts validated on every save with errors at their JSON paths,
+publish with the migration plan, destructive refusal, rollback, the
+operation log, delete/restore/purge, and other processes seeing a new version."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import inspect, select
+
+from engine import create_app
+from engine.db import get_db
+from engine.designer import publish as publishing
+from engine.runtime.records.service import get_record_service
+from engine.runtime.registry import get_registry
+from engine.storage.system import app_versions, operation_log
+from tests.designer.conftest import sign_in
+
+
+def _patch(client, app, *ops):
+    return client.post(f"/designer/apps/{app}/patch", json={"ops": list(ops)})
+
+
+def _import(client, definition):
+    response = client.post("/designer/import", data={"json": json.dumps(definition)})
+    assert response.status_code == 302, response.data[:2000]
+
+
+def _operations(app_, action):
+    with get_db(app_).read() as connection:
+        return connection.execute(select(operation_log).where(operation_log.c.action == action)).all()
+
+
+# ----------------------------------------------------------------- access
+def test_only_admins_and_designers_get_in(app, users):
+    app.config["WTF_CSRF_ENABLED"] = False
+    anonymous = app.test_client().get("/designer/")
+    assert anonymous.status_code == 302 and "/login" in anonymous.location
+    assert sign_in(app.test_client(), "carl").get("/designer/").status_code == 403
+    assert sign_in(app.test_client(), "carl").post("/designer/apps", data={"name": "x"}).status_code == 403
+    assert sign_in(app.test_client(), "dana").get("/designer/").status_code == 200
+    assert sign_in(app.test_client(), "root").get("/designer/").status_code == 200
+
+
+def test_cli_gives_and_takes_the_designer_right(app, cli_env):
+    from click.testing import CliRunner
+    from engine.cli import main
+    runner = CliRunner()
+    created = runner.invoke(main, ["user", "create", "eve", "--password", "password-123", "--designer"], env=cli_env)
+    assert created.exit_code == 0, created.output
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert sign_in(app.test_client(), "eve").get("/designer/").status_code == 200
+    assert runner.invoke(main, ["user", "designer", "eve", "--revoke"], env=cli_env).exit_code == 0
+    assert sign_in(app.test_client(), "eve").get("/designer/").status_code == 403
+
+
+def test_json_edits_need_the_csrf_token(app, users, shop_definition):
+    client = sign_in(app.test_client(), "dana")
+    response = client.post("/designer/apps/shop/patch", json={"ops": []})
+    assert response.status_code == 400 or response.status_code == 403
+
+
+# ------------------------------------------------------------------ drafts
+def test_a_new_app_is_a_draft_whose_problems_name_their_paths(designer_client):
+    client = designer_client
+    created = client.post("/designer/apps", data={"name": "crm", "label_zh": "客户", "label_en": "CRM"})
+    assert created.status_code == 302
+    draft = client.get("/designer/apps/crm/draft").get_json()
+    assert draft["definition"]["label"] == {"en": "CRM", "zh": "客户"}
+    assert "forms" in [e["path"] for e in draft["errors"]]
+    assert client.post("/designer/apps", data={"name": "crm"}).status_code == 302   # refused, flashed
+    assert client.post("/designer/apps", data={"name": "Bad Name"}).status_code == 302
+    assert [a for a in client.get("/designer/").data.decode().split() if a == 'data-app="crm">']
+
+
+def test_every_save_is_validated_and_errors_come_back_at_their_paths(app, designer_client, shop_definition):
+    _import(designer_client, shop_definition)
+    answer = _patch(designer_client, "shop",
+                    {"op": "insert", "path": "forms[0].fields", "value": {"name": "total", "type": "decimal"}},
+                    {"op": "set", "path": "forms[0].fields[2].formula", "value": "price * qty"}).get_json()
+    paths = {e["path"]: e["message"] for e in answer["errors"]}
+    assert "forms[0].fields[2].formula" in paths and "qty" in paths["forms[0].fields[2].formula"]
+    page = designer_client.get("/designer/apps/shop/forms/0").data.decode()
+    assert 'data-errors-for="forms[0].fields[2].formula"' in page
+    assert 'data-path="forms[0].fields[2].formula"' in page
+    # the draft keeps the invalid state; publishing it is refused
+    refused = designer_client.post("/designer/apps/shop/publish")
+    assert refused.status_code == 302
+    with get_db(app).read() as connection:
+        assert connection.execute(select(app_versions)).first() is None
+
+
+def test_a_patch_that_cannot_apply_changes_nothing(app, designer_client, shop_definition):
+    _import(designer_client, shop_definition)
+    response = _patch(designer_client, "shop", {"op": "set", "path": "forms[9].name", "value": "x"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"][0]["field"] == "forms[9].name"
+    assert designer_client.get("/designer/apps/shop/draft").get_json()["definition"] == shop_definition
+
+
+def test_plain_form_posts_edit_the_draft_without_javascript(designer_client, shop_definition):
+    _import(designer_client, shop_definition)
+    form = {"_next": "/designer/apps/shop/forms/0", "forms[0].fields[1].label.zh": "价格",
+            "_kind:forms[0].fields[1].required": "bool", "forms[0].fields[1].required": "true",
+            "_kind:forms[0].fields[1].min": "number", "forms[0].fields[1].min": "0.5",
+            "_op": json.dumps({"op": "move", "path": "forms[0].fields", "from": 1, "to": 0})}
+    assert designer_client.post("/designer/apps/shop/edit", data=form).status_code == 302
+    added = designer_client.post("/designer/apps/shop/add", data={
+        "_list": "forms[0].fields", "kind": "field", "type": "subform", "name": "parts", "label_en": "Parts"})
+    assert added.status_code == 302
+    definition = designer_client.get("/designer/apps/shop/draft").get_json()["definition"]
+    first = definition["forms"][0]["fields"][0]
+    assert first == {"name": "price", "type": "decimal", "scale": 2, "label": {"zh": "价格"},
+                     "required": True, "min": 0.5}
+    assert definition["forms"][0]["fields"][2]["type"] == "subform"
+    errors = designer_client.get("/designer/apps/shop/draft").get_json()["errors"]
+    assert any(e["path"].startswith("forms[0].fields[2]") for e in errors)   # a subform needs row fields
+
+
+def test_import_lists_errors_with_paths_and_export_returns_the_draft(designer_client, shop_definition):
+    broken = dict(shop_definition, forms=[{"name": "p", "fields": [{"name": "x", "type": "link"}]}])
+    page = designer_client.post("/designer/import", data={"json": json.dumps(broken)})
+    assert page.status_code == 422 and "forms[0].fields[0]" in page.data.decode()
+    assert designer_client.post("/designer/import", data={"json": "{nope"}).status_code == 422
+    _import(designer_client, shop_definition)
+    exported = designer_client.get("/designer/apps/shop/export")
+    assert exported.headers["Content-Disposition"].endswith('shop.json"')
+    assert json.loads(exported.data) == shop_definition
+
+
+# ----------------------------------------------------------------- publish
+def test_publish_shows_the_plan_installs_and_logs(app, designer_client, users, shop_definition):
+    _import(designer_client, shop_definition)
+    page = designer_client.get("/designer/apps/shop/publish").data.decode()
+    assert "create table shop__product" in page and 'data-testid="publish"' in page
+    assert designer_client.post("/designer/apps/shop/publish").status_code == 302
+    assert [r.actor_id for r in _operations(app, "designer.publish")] == [users["dana"].user_id]
+    assert [r.actor_id for r in _operations(app, "app.install")] == [users["dana"].user_id]
+    product = get_record_service(app).create("shop", "product", {"name": "Tea", "price": 3},
+                                             actor=users["root"])
+    # a new field is additive: published without confirmation, rows kept
+    _patch(designer_client, "shop", {"op": "insert", "path": "forms[0].fields",
+                                     "value": {"name": "sku", "type": "text"}})
+    plan = designer_client.get("/designer/apps/shop/publish").data.decode()
+    assert "add column shop__product.sku" in plan and "destructive" not in plan.split("Migration plan")[-1]
+    designer_client.post("/designer/apps/shop/publish")
+    record = get_record_service(app).get("shop", "product", product["id"], actor=users["root"])
+    assert record["name"] == "Tea" and "sku" in record
+    assert [v.version for v in publishing.versions(get_db(app), "shop")] == ["1.0.1", "1.0.0"]
+
+
+def test_destructive_steps_are_refused_until_confirmed(app, designer_client, users, shop_definition):
+    _import(designer_client, shop_definition)
+    designer_client.post("/designer/apps/shop/publish")
+    get_record_service(app).create("shop", "product", {"name": "Tea", "price": 3}, actor=users["root"])
+    _patch(designer_client, "shop", {"op": "remove", "path": "forms[0].fields[1]"})
+    page = designer_client.get("/designer/apps/shop/publish").data.decode()
+    assert "confirm_destructive" in page and "DROP column shop__product.price" in page
+    designer_client.post("/designer/apps/shop/publish")
+    columns = lambda: {c["name"] for c in inspect(get_db(app).engine).get_columns("shop__product")}  # noqa: E731
+    assert "price" in columns()
+    designer_client.post("/designer/apps/shop/publish", data={"confirm_destructive": "1"})
+    assert "price" not in columns()
+
+
+def test_rollback_is_a_publish_of_the_old_version(app, designer_client, users, shop_definition):
+    _import(designer_client, shop_definition)
+    designer_client.post("/designer/apps/shop/publish")
+    _patch(designer_client, "shop", {"op": "insert", "path": "forms[0].fields",
+                                     "value": {"name": "sku", "type": "text"}})
+    designer_client.post("/designer/apps/shop/publish")
+    first = publishing.versions(get_db(app), "shop")[-1]
+    page = designer_client.get(f"/designer/apps/shop/history/{first.id}").data.decode()
+    assert "forms[0].fields[2]" in page and "confirm_destructive" in page      # the diff, and sku would go
+    designer_client.post(f"/designer/apps/shop/history/{first.id}/rollback")
+    assert len(publishing.versions(get_db(app), "shop")) == 2                   # refused: not confirmed
+    designer_client.post(f"/designer/apps/shop/history/{first.id}/rollback", data={"confirm_destructive": "1"})
+    versions = publishing.versions(get_db(app), "shop")
+    assert len(versions) == 3 and versions[0].current and versions[0].version == "1.0.2"
+    assert [r.details["rollback_of"] for r in _operations(app, "designer.rollback")] == [first.id]
+    draft = designer_client.get("/designer/apps/shop/draft").get_json()["definition"]
+    assert [f["name"] for f in draft["forms"][0]["fields"]] == ["name", "price"]
+
+
+def test_other_processes_serve_the_new_version_on_their_next_request(app, designer_client, users,
+                                                                     shop_definition, database_url):
+    _import(designer_client, shop_definition)
+    designer_client.post("/designer/apps/shop/publish")
+    other = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "other"})
+    try:
+        with get_db(other).read() as connection:
+            assert get_registry(other).get(connection, "shop").model.form("product").field("sku") is None
+        _patch(designer_client, "shop", {"op": "insert", "path": "forms[0].fields",
+                                         "value": {"name": "sku", "type": "text"}})
+        designer_client.post("/designer/apps/shop/publish")
+        with get_db(other).read() as connection:
+            assert get_registry(other).get(connection, "shop").model.form("product").field("sku") is not None
+    finally:
+        get_db(other).dispose()
+
+
+# ------------------------------------------------------- delete and purge
+def test_delete_hides_the_app_keeps_data_and_purge_needs_the_name(app, designer_client, users,
+                                                                   shop_definition):
+    _import(designer_client, shop_definition)
+    designer_client.post("/designer/apps/shop/publish")
+    get_record_service(app).create("shop", "product", {"name": "Tea"}, actor=users["root"])
+    runtime = sign_in(app.test_client(), "root")
+    assert designer_client.post("/designer/apps/shop/delete").status_code == 302    # no confirmation: refused
+    assert runtime.get("/apps/shop/product/").status_code == 200
+    designer_client.post("/designer/apps/shop/delete", data={"confirm": "1"})
+    assert runtime.get("/apps/shop/product/").status_code == 404
+    assert "shop__product" in inspect(get_db(app).engine).get_table_names()
+    designer_client.post("/designer/apps/shop/restore")
+    assert "Tea" in runtime.get("/apps/shop/product/").data.decode()
+    designer_client.post("/designer/apps/shop/delete", data={"confirm": "1"})
+    designer_client.post("/designer/apps/shop/purge", data={"confirm_name": "shoe"})
+    assert "shop__product" in inspect(get_db(app).engine).get_table_names()
+    designer_client.post("/designer/apps/shop/purge", data={"confirm_name": "shop"})
+    assert "shop__product" not in inspect(get_db(app).engine).get_table_names()
+    assert [r.target for r in _operations(app, "designer.purge")] == ["shop"]
+
+
+# ------------------------------------------------- the editor's other pages
+def test_every_editor_page_renders_for_the_inventory_app(designer_client):
+    from engine.definitions.loader import load_definition
+    from engine.resources import bundled_app_path
+    _import(designer_client, load_definition(bundled_app_path("inventory")))
+    base = "/designer/apps/inventory"
+    for url in ("/", "/forms/9", "/forms/9/workflow", "/forms/9/permissions", "/permissions", "/rules",
+                "/publish", "/history"):
+        assert designer_client.get(base + url).status_code == 200, url
+    rules = designer_client.get(base + "/rules").data.decode()
+    assert "当销售订单的状态为&#34;已发货&#34;时，每一行减少对应商品、仓库的库存的实际库存（数量）" in rules
+    workflow = designer_client.get(base + "/forms/9/workflow").data.decode()
+    assert 'data-state="shipped"' in workflow
+
+
+def test_preview_renders_the_runtime_record_form_of_an_unpublished_draft(designer_client, shop_definition):
+    _import(designer_client, shop_definition)
+    _patch(designer_client, "shop", {"op": "insert", "path": "forms[0].fields", "value": {
+        "name": "parts", "type": "subform", "fields": [{"name": "qty", "type": "integer"}]}})
+    page = designer_client.get("/designer/apps/shop/forms/0/preview").data.decode()
+    assert 'data-testid="record-form"' in page and 'name="parts-0-qty"' in page
+    _patch(designer_client, "shop", {"op": "set", "path": "forms[0].title", "value": "nope"})
+    assert "forms[0].title" in designer_client.get("/designer/apps/shop/forms/0/preview").data.decode()
+
+
+def test_condition_and_row_scope_builders_write_expressions(designer_client, shop_definition):
+    _import(designer_client, shop_definition)
+    designer_client.post("/designer/apps/shop/condition", data={
+        "_target": "forms[0].permissions.clerk.rows", "cond_field": ["created_by", ""],
+        "cond_op": ["==", "=="], "cond_value": ["user.id", ""]})
+    designer_client.post("/designer/apps/shop/edit", data={
+        "forms[0].permissions.clerk.fields.price": "hidden"})
+    definition = designer_client.get("/designer/apps/shop/draft").get_json()["definition"]
+    assert definition["forms"][0]["permissions"]["clerk"] == {
+        "read": True, "create": True, "update": True, "rows": "created_by == user.id",
+        "fields": {"price": "hidden"}}
