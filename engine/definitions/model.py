@@ -288,6 +288,36 @@ def report_group_name(spec: Mapping[str, Any]) -> str:
     return f"{base}_{spec['bucket']}" if spec.get("bucket") else base
 
 
+@dataclass(frozen=True)
+class PurchaseSettings:
+    """How a forecast turns into suggested purchase quantities (engine/runtime/analysis/suggestions.py)."""
+    stock_form: str
+    available: str
+    request_form: str
+    quantity: str
+    incoming: str | None = None
+    reason: str | None = None
+    warehouse: str | None = None
+    lead_time_field: str | None = None       # item field or link.field, e.g. supplier.lead_time_days
+    lead_time_days: int = 7
+    service_level: float = 0.95
+
+
+@dataclass(frozen=True)
+class ForecastModel:
+    """A sales forecast over a daily report (engine/runtime/analysis/forecasting.py)."""
+    name: str
+    label: Mapping[str, str]
+    report: str
+    date: str
+    value: str
+    item: str | None = None
+    season_length: int = 7
+    horizon: int = 28
+    folds: int = 3
+    purchase: PurchaseSettings | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class AppModel:
     name: str
@@ -298,10 +328,14 @@ class AppModel:
     rules: tuple[Rule, ...]
     definition: Mapping[str, Any] = field(compare=False, repr=False, default_factory=dict)
     jobs: tuple[Job, ...] = ()
+    forecasts: tuple[ForecastModel, ...] = ()
     reports: tuple[Report, ...] = ()
 
     def form(self, name: str) -> FormModel | None:
         return self.forms.get(name)
+
+    def forecast(self, name: str) -> ForecastModel | None:
+        return next((f for f in self.forecasts if f.name == name), None)
 
     def report(self, name: str) -> Report | None:
         return next((r for r in self.reports if r.name == name), None)
@@ -336,6 +370,7 @@ def compile_app(definition: Mapping[str, Any]) -> AppModel:
         definition=MappingProxyType(dict(definition)),
         jobs=tuple(Job(j["name"], label_dict(j.get("label"), j["name"]), j["cron"],
                        MappingProxyType(dict(j["action"]))) for j in definition.get("jobs", [])),
+        forecasts=tuple(_compile_forecast(f) for f in definition.get("forecasts", [])),
         reports=tuple(_compile_report(r) for r in definition.get("reports", [])),
     )
 
@@ -351,6 +386,17 @@ def _compile_report(spec: Mapping[str, Any]) -> Report:
                                    g.get("bucket"))
                        for g in spec.get("group_by", ())),
         filter=spec.get("filter"), sort=spec.get("sort"), limit=spec.get("limit"),
+    )
+
+
+def _compile_forecast(spec: Mapping[str, Any]) -> ForecastModel:
+    purchase = spec.get("purchase")
+    return ForecastModel(
+        name=spec["name"], label=label_dict(spec.get("label"), spec["name"]), report=spec["report"],
+        date=spec["date"], value=spec["value"], item=spec.get("item"),
+        season_length=spec.get("season_length", 7), horizon=spec.get("horizon", 28),
+        folds=spec.get("folds", 3),
+        purchase=PurchaseSettings(**purchase) if purchase else None,
     )
 
 

@@ -14,6 +14,7 @@ from engine.definitions.errors import (ROOT_PATH, DefinitionError, errors_only, 
 from engine.definitions.schema import schema_problems
 from engine.definitions.semantic_context import Context, build_index
 from engine.definitions.semantic_forms import check_forms
+from engine.definitions.semantic_forecasts import check_forecasts
 from engine.definitions.semantic_jobs import check_jobs
 from engine.definitions.semantic_reports import check_reports
 from engine.definitions.semantic_names import (check_app_name, check_duplicates, check_sql_name,
@@ -54,6 +55,7 @@ def _semantic_problems(definition: dict, schema_error_paths: list[tuple]) -> lis
     check_rules(ctx)
     check_jobs(ctx)
     check_reports(ctx)
+    check_forecasts(ctx)
     seen: set[tuple] = set()
     unique = []
     for problem in ctx.problems:
