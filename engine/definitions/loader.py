@@ -1,9 +1,9 @@
 """Read an app definition from disk: one JSON file, or a folder.
 
 A folder holds `app.json` (the app object) plus optional `forms/*.json` (one form
-object per file), `rules/*.json` (a rule object or a list of rules per file) and
-`reports/*.json` (likewise). Forms, rules and reports from the folders are appended, in filename order, after those
-listed in `app.json`. Malformed JSON is reported with file, line and column;
+object per file), `rules/*.json` (a rule object or a list of rules per file),
+`reports/*.json` and `dashboards/*.json` (likewise). Items from the folders are
+appended, in filename order, after those listed in `app.json`. Malformed JSON is reported with file, line and column;
 duplicate keys and NaN/Infinity are refused too (a typo must not pass silently).
 """
 from __future__ import annotations
@@ -83,18 +83,19 @@ def _load_folder(folder: Path, sources: dict[str, str] | None) -> dict:
             if sources is not None:
                 sources[f"rules[{len(rules)}]"] = str(rule_file)
             rules.append(item)
-    reports = _as_list(definition, "reports", app_file)
-    for report_file in _json_files(folder / "reports"):
-        content = _read_json(report_file)
-        for item in content if isinstance(content, list) else [content]:
-            if not isinstance(item, dict):
-                raise DefinitionLoadError(
-                    report_file, "a report file must hold a report object or a list of them")
-            if sources is not None:
-                sources[f"reports[{len(reports)}]"] = str(report_file)
-            reports.append(item)
-    if reports or "reports" in definition:
-        definition["reports"] = reports
+    for key, noun in (("reports", "report"), ("dashboards", "dashboard")):
+        items = _as_list(definition, key, app_file)
+        for item_file in _json_files(folder / key):
+            content = _read_json(item_file)
+            for item in content if isinstance(content, list) else [content]:
+                if not isinstance(item, dict):
+                    raise DefinitionLoadError(
+                        item_file, f"a {noun} file must hold a {noun} object or a list of them")
+                if sources is not None:
+                    sources[f"{key}[{len(items)}]"] = str(item_file)
+                items.append(item)
+        if items or key in definition:
+            definition[key] = items
     if forms or "forms" in definition:
         definition["forms"] = forms
     if rules or "rules" in definition:

@@ -318,6 +318,40 @@ class ForecastModel:
     purchase: PurchaseSettings | None = None
 
 
+@dataclass(frozen=True)
+class DashboardTile:
+    """A KPI: the total of one measure of a report, optionally over filtered rows."""
+    report: str
+    measure: str
+    label: Mapping[str, str] | None = None
+    format: str = "number"            # number | integer | money | percent
+    filter: str | None = None
+
+
+@dataclass(frozen=True)
+class DashboardChart:
+    """A chart of a report's rows: x (and series) are group columns, y a measure."""
+    report: str
+    type: str                         # line | bar | stacked_bar | pie
+    x: str
+    y: str
+    series: str | None = None
+    label: Mapping[str, str] | None = None
+    filter: str | None = None
+    drill: bool = True
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """KPI tiles and charts over reports (engine/runtime/dashboards/)."""
+    name: str
+    label: Mapping[str, str]
+    roles: tuple[str, ...] = ()       # empty: everyone who may open the app
+    tiles: tuple[DashboardTile, ...] = ()
+    charts: tuple[DashboardChart, ...] = ()
+
+
 @dataclass(frozen=True, eq=False)
 class AppModel:
     name: str
@@ -330,6 +364,7 @@ class AppModel:
     jobs: tuple[Job, ...] = ()
     forecasts: tuple[ForecastModel, ...] = ()
     reports: tuple[Report, ...] = ()
+    dashboards: tuple[Dashboard, ...] = ()
 
     def form(self, name: str) -> FormModel | None:
         return self.forms.get(name)
@@ -339,6 +374,9 @@ class AppModel:
 
     def report(self, name: str) -> Report | None:
         return next((r for r in self.reports if r.name == name), None)
+
+    def dashboard(self, name: str) -> Dashboard | None:
+        return next((d for d in self.dashboards if d.name == name), None)
 
     @property
     def role_names(self) -> tuple[str, ...]:
@@ -372,6 +410,7 @@ def compile_app(definition: Mapping[str, Any]) -> AppModel:
                        MappingProxyType(dict(j["action"]))) for j in definition.get("jobs", [])),
         forecasts=tuple(_compile_forecast(f) for f in definition.get("forecasts", [])),
         reports=tuple(_compile_report(r) for r in definition.get("reports", [])),
+        dashboards=tuple(_compile_dashboard(d) for d in definition.get("dashboards", [])),
     )
 
 
@@ -488,3 +527,14 @@ def _compile_rule(spec: Mapping[str, Any]) -> Rule:
 def _compile_action(spec: Mapping[str, Any]) -> Action:
     kind = next(k for k in ("create", "notify", "reject", "webhook", "transition") if k in spec)
     return Action(kind, MappingProxyType(dict(spec)))
+
+def _compile_dashboard(spec: Mapping[str, Any]) -> Dashboard:
+    def maybe_label(item: Mapping[str, Any]) -> Mapping[str, str] | None:
+        return label_dict(item["label"], "") if "label" in item else None
+    tiles = tuple(DashboardTile(t["report"], t["measure"], maybe_label(t), t.get("format", "number"),
+                                t.get("filter")) for t in spec.get("tiles", ()))
+    charts = tuple(DashboardChart(c["report"], c["type"], c["x"], c["y"], c.get("series"),
+                                  maybe_label(c), c.get("filter"), c.get("drill", True), c.get("limit"))
+                   for c in spec.get("charts", ()))
+    return Dashboard(spec["name"], label_dict(spec.get("label"), spec["name"]),
+                     tuple(spec.get("roles", ())), tiles, charts)

@@ -13,6 +13,7 @@ from engine.definitions.errors import (ROOT_PATH, DefinitionError, errors_only, 
                                        has_errors, warnings_only)
 from engine.definitions.schema import schema_problems
 from engine.definitions.semantic_context import Context, build_index
+from engine.definitions.semantic_dashboards import check_dashboards
 from engine.definitions.semantic_forms import check_forms
 from engine.definitions.semantic_forecasts import check_forecasts
 from engine.definitions.semantic_jobs import check_jobs
@@ -54,6 +55,7 @@ def _semantic_problems(definition: dict, schema_error_paths: list[tuple]) -> lis
     check_forms(ctx)
     check_rules(ctx)
     check_jobs(ctx)
+    check_dashboards(ctx)
     check_reports(ctx)
     check_forecasts(ctx)
     seen: set[tuple] = set()
