@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
 from engine.definitions.model import Report
 from engine.runtime.errors import NotFound, ServiceError
@@ -37,12 +37,13 @@ def _actor_for(service, actor):
 
 
 def run_report(app_name: str, report_name: str, *, actor, filter: str | None = None,
-               limit: int | None = None, titles: bool = False) -> ReportResult:
+               limit: int | None = None, titles: bool = False, export: bool = False) -> ReportResult:
     """Run a report of an installed app as `actor`.
 
     Raises NotFound (no app / report), Forbidden (no read right on the source
     form, or a group/measure reading a field hidden from the actor) and
-    BadRequest (a bad `filter`)."""
+    BadRequest (a bad `filter`). `titles`: also fetch the titles of linked
+    records grouped by; `export`: also require the export right (files)."""
     from engine.runtime.reports.query import plan_report
     service = _services()
     actor = _actor_for(service, actor)
@@ -50,7 +51,7 @@ def run_report(app_name: str, report_name: str, *, actor, filter: str | None = N
         loaded = service.registry.get(connection, app_name)
         report = _report(loaded, report_name)
         plan = plan_report(loaded, report, actor, connection.dialect.name,
-                           extra_filter=filter, limit=limit)
+                           extra_filter=filter, limit=limit, export=export)
         rows = [list(row) for row in _execute(connection, plan.statement)]
         link_titles = {}
         if titles:
@@ -99,6 +100,6 @@ def runnable_reports(app_name: str, *, actor) -> list[dict[str, Any]]:
 
 
 def init_app(app: Flask) -> None:
-    """The report pages; the REST routes are part of the API blueprint (api/__init__)."""
-    from engine.runtime.reports import screens
-    screens.init_app(app)
+    """Attach the REST routes (API blueprint) and the pages (screens blueprint);
+    called by the API's init_app, before either blueprint is registered."""
+    from engine.runtime.reports import api, screens  # noqa: F401  (routes)

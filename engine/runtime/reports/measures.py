@@ -62,14 +62,8 @@ def to_sql(source: str, column_for: ColumnFor) -> ColumnElement:
 
 
 def names(source: str) -> list[tuple[str, ...]]:
-    """The field chains a measure reads, in order of appearance."""
-    expression = parse(source)
-    found = []
-    for node in ast.walk(expression.tree):
-        chain = name_chain(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
-        if chain and chain not in found:
-            found.append(chain)
-    return found
+    """The field chains a measure reads (not its function names), sorted."""
+    return sorted(parse(source).names)
 
 
 def _describe(node: ast.AST) -> str:

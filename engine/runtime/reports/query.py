@@ -41,9 +41,9 @@ class ReportPlan:
 
 
 def plan_report(loaded, report: Report, actor, dialect: str, *, extra_filter: str | None = None,
-                limit: int | None = None) -> ReportPlan:
+                limit: int | None = None, export: bool = False) -> ReportPlan:
     source = ReportSource(loaded, report, actor)
-    source.require_read()
+    source.require_read(export=export)
     hidden: list[ErrorDetail] = []
     groups = [_group(source, group, dialect, hidden) for group in report.group_by]
     aggregates = [_measure(source, measure, hidden) for measure in report.measures]

@@ -69,10 +69,13 @@ class ReportSource:
         return form
 
     # ------------------------------------------------------------ rights
-    def require_read(self) -> None:
+    def require_read(self, *, export: bool = False) -> None:
         if not self.access.can("read"):
             raise Forbidden(f"You may not read {self.form.name} records, "
                             f"so you may not run the report {self.report.name}")
+        if export and not self.access.can("export"):
+            raise Forbidden(f"You may not export {self.form.name} records, "
+                            f"so you may not export the report {self.report.name}")
 
     def row_scope(self) -> ColumnElement[bool] | None:
         """The actor's read scope on the source form (the parent for subform rows)."""

@@ -73,7 +73,8 @@ def navigation(loaded, current_form: str | None) -> list[tuple[str, list[NavItem
 def analysis_links(loaded, actor: Actor) -> list[tuple[str, str]]:
     """(label, url) of the analysis screens of the app the actor may open."""
     from engine.runtime.analysis.inventory_common import analysis_links as inventory_links
-    return inventory_links(loaded, actor)
+    from engine.runtime.reports.screens import report_links
+    return report_links(loaded, actor) + inventory_links(loaded, actor)
 
 
 def installed_apps() -> list[tuple[str, str]]:
