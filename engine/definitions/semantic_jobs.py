@@ -42,6 +42,10 @@ def check_jobs(ctx: Context) -> None:
 
 
 def _check_action(ctx: Context, action: dict, path: Path) -> None:
+    if "anomalies" in action:
+        from engine.definitions.semantic_anomalies import check_anomaly_action
+        check_anomaly_action(ctx, action["anomalies"], path + ("anomalies",))
+        return
     report = ctx.value(action, "report", path, str)
     if report is not None:
         from engine.runtime.jobs.reports import REPORTS

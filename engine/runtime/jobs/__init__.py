@@ -122,6 +122,9 @@ def _app_job_runner(app_name: str, job) -> Callable[[Flask, datetime], str]:
         service = get_record_service(flask_app)
         cause = Cause("job", job.name)
         action = job.action
+        if "anomalies" in action:
+            from engine.runtime.analysis.anomalies_job import run_anomaly_job
+            return run_anomaly_job(flask_app, app_name, action["anomalies"], start)
         if "report" in action:
             builder = REPORTS[action["report"]]
             with service.unit_of_work(app_name, SYSTEM, cause) as session:

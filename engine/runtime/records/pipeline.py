@@ -28,6 +28,7 @@ from engine.runtime.records.parse import SubmissionParser
 from engine.runtime.records.state import SaveState
 from engine.runtime.records.validate import validate_record
 from engine.runtime.records.values import diff_records, is_empty_diff, record_to_json
+from engine.runtime.rejections import CheckFailed
 from engine.runtime.webhooks import enqueue as webhooks
 
 MAX_CASCADE_DEPTH = 8
@@ -387,7 +388,10 @@ class WriteSession:
                 detail = f"{form.name} {record['id']}: {message}"
                 if cause.kind == "rule":
                     detail += f" (caused by rule {cause.detail})"
-                raise ValidationFailed(message, [integrity.detail(None, detail)])
+                scalars = {f.name: record.get(f.name) for f in form.scalar_fields}
+                raise CheckFailed(message, [integrity.detail(None, detail)], refused={
+                    "app": self.app.name, "form": form.name, "record_id": record.get("id"),
+                    "check_when": check.when, "record_values": record_to_json(scalars)})
 
     # ----------------------------------------------------------- link values
     def load_linked(self, form_name: str, record_id: int) -> Mapping[str, Any] | None:

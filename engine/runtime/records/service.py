@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from sqlalchemy.exc import DBAPIError
 
 from engine.db import Database, get_db
-from engine.runtime import audit, ledger, workflow
+from engine.runtime import audit, ledger, rejections, workflow
 from engine.runtime.actor import SYSTEM, Actor, Cause, USER_ACTION
 from engine.runtime.errors import NotFound
 from engine.runtime.permissions import PermissionPolicy, RecordReader
@@ -41,12 +41,17 @@ class RecordService:
     # ----------------------------------------------------------- transactions
     @contextmanager
     def unit_of_work(self, app_name: str, actor: Actor, cause: Cause = USER_ACTION) -> Iterator[WriteSession]:
-        """One transaction: everything written through the session commits together."""
-        with self.database.transaction() as connection:
-            loaded = self.registry.get(connection, app_name)
-            session = WriteSession(connection, loaded, actor, cause, policy=self.policy)
-            yield session
-            session.finish()
+        """One transaction: everything written through the session commits together.
+        A save refused by a form check is recorded after the rollback (rejections)."""
+        try:
+            with self.database.transaction() as connection:
+                loaded = self.registry.get(connection, app_name)
+                session = WriteSession(connection, loaded, actor, cause, policy=self.policy)
+                yield session
+                session.finish()
+        except rejections.CheckFailed as refused:
+            rejections.record_after_rollback(self.database, refused, actor, cause)
+            raise
 
     def run(self, app_name: str, actor: Actor, cause: Cause, work: Callable[[WriteSession], T]) -> T:
         for attempt in range(1, MAX_ATTEMPTS + 1):
