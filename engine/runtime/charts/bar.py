@@ -32,6 +32,11 @@ def bar_chart(categories: Sequence[Any], series: Sequence[Series], *, title: str
                                               width=width - left - 12)
     band = (width - 16 - left) / max(len(categories), 1)
     rotate = not axes.category_labels_fit(labels, band)
+    if rotate and labels:      # a rotated first label reaches left of its bar: make room
+        reach = min(svg.text_width(svg.truncate(labels[0], 110)), 110) * 0.77 - band / 2 + 4
+        if reach > left:
+            left = reach
+            band = (width - 16 - left) / len(categories)
     x_room = 84 if rotate else 24
     plot = axes.Plot(left, 10, width - 16, height - x_room - 6 - legend_height)
     y_axis, y_markup = axes.y_axis(ticks, plot)

@@ -34,9 +34,10 @@ class Column:
 
 @screens.get("/apps/<app>/")
 def app_home(app: str):
-    context.screen_actor()
+    actor = context.screen_actor()
     loaded = context.load_app(app)
-    return context.render_screen("runtime/home.html", loaded=loaded)
+    from engine.runtime.dashboards.screens import home_dashboard
+    return context.render_screen("runtime/home.html", loaded=loaded, board=home_dashboard(loaded, actor))
 
 
 @screens.get("/apps/<app>/<form>/")
