@@ -12,5 +12,6 @@ from engine.cli import audit as _audit  # noqa: F401  (registers audit prune)
 from engine.cli import verify as _verify  # noqa: F401  (registers verify, ledger)
 from engine.cli import jobs as _jobs  # noqa: F401  (registers jobs run/list)
 from engine.cli import webhooks as _webhooks  # noqa: F401  (registers webhook …)
+from engine.cli import forecasts as _forecasts  # noqa: F401  (registers forecast backtest)
 
 __all__ = ["main"]

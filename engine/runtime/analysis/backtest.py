@@ -94,7 +94,8 @@ def backtest_values(values: Sequence[float], first_day: date, *, horizon: int, f
     for origin in range(len(values) - folds * horizon, len(values), horizon):
         train = values[:origin]
         day = first_day + timedelta(days=origin)
-        fitted = holt_winters_values(train, day, horizon, season_length=season_length)
+        fitted = holt_winters_values(train, day, horizon, season_length=season_length,
+                                     intervals=False)
         baseline = seasonal_naive_values(train, day, horizon, season_length=season_length)
         actual.extend(values[origin:origin + horizon])
         model.extend(p.value for p in fitted.points)

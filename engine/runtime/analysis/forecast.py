@@ -52,6 +52,7 @@ class ForecastPoint:
 class Forecast:
     method: str                       # holt_winters | holt | mean | seasonal_naive
     points: list[ForecastPoint]
+    sigma: float = 0.0                # spread of one day's error (in-sample residuals)
 
     @property
     def total(self) -> float:
@@ -89,8 +90,9 @@ def holt_winters(history: Sequence[tuple[date, float]], horizon: int, *,
 
 def holt_winters_values(values: Sequence[float], first_day: date, horizon: int, *,
                         season_length: int = DEFAULT_SEASON_LENGTH,
-                        level: float = DEFAULT_LEVEL) -> Forecast:
-    """The same, on a plain daily array whose next day is `first_day`."""
+                        level: float = DEFAULT_LEVEL, intervals: bool = True) -> Forecast:
+    """The same, on a plain daily array whose next day is `first_day`. Without
+    `intervals` (a backtest only scores the points) the band is not simulated."""
     y = np.asarray(values, dtype=float)
     if len(y) == 0:
         raise NotEnoughHistory("no history to forecast from")
@@ -99,11 +101,11 @@ def holt_winters_values(values: Sequence[float], first_day: date, horizon: int, 
     if len(y) >= 2 * season_length + 4:
         fitted = _fit(y, seasonal=season_length)
         if fitted is not None:
-            return _simulated(fitted, first_day, horizon, level, "holt_winters")
+            return _simulated(fitted, first_day, horizon, level, "holt_winters", intervals)
     if len(y) >= 6:
         fitted = _fit(y, seasonal=None)
         if fitted is not None:
-            return _simulated(fitted, first_day, horizon, level, "holt")
+            return _simulated(fitted, first_day, horizon, level, "holt", intervals)
     return _mean(y, first_day, horizon, level)
 
 
@@ -133,7 +135,7 @@ def seasonal_naive_values(values: Sequence[float], first_day: date, horizon: int
         value = float(last_season[(h - 1) % season_length])
         half = z * sigma * math.sqrt((h - 1) // season_length + 1)
         points.append(_point(first_day + timedelta(days=h - 1), value, value - half, value + half))
-    return Forecast("seasonal_naive", points)
+    return Forecast("seasonal_naive", points, sigma)
 
 
 # ---------------------------------------------------------------- internals
@@ -148,7 +150,7 @@ def _fit(y: np.ndarray, *, seasonal: int | None):
                 y, trend="add", damped_trend=True,
                 seasonal="add" if seasonal else None, seasonal_periods=seasonal,
                 initialization_method="estimated")
-            fitted = model.fit()
+            fitted = model.fit(use_brute=False)   # the grid search of start values: 3× the time, no better
     except (ValueError, np.linalg.LinAlgError):
         return None
     if not np.all(np.isfinite(fitted.fittedvalues)):
@@ -156,18 +158,24 @@ def _fit(y: np.ndarray, *, seasonal: int | None):
     return fitted
 
 
-def _simulated(fitted, first_day: date, horizon: int, level: float, method: str) -> Forecast:
+def _simulated(fitted, first_day: date, horizon: int, level: float, method: str,
+               intervals: bool = True) -> Forecast:
+    residuals = np.asarray(fitted.resid, dtype=float)
+    sigma = float(np.sqrt(np.mean(residuals ** 2))) if len(residuals) else 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mean = np.asarray(fitted.forecast(horizon), dtype=float)
-        paths = np.asarray(fitted.simulate(horizon, anchor="end", repetitions=SIMULATIONS,
-                                           error="add", random_state=SEED), dtype=float)
-    paths = paths.reshape(horizon, -1)
-    tail = (1 - level) / 2
-    lower = np.quantile(paths, tail, axis=1)
-    upper = np.quantile(paths, 1 - tail, axis=1)
+        if not intervals:
+            lower = upper = mean
+        else:
+            paths = np.asarray(fitted.simulate(horizon, anchor="end", repetitions=SIMULATIONS,
+                                               error="add", random_state=SEED), dtype=float)
+            paths = paths.reshape(horizon, -1)
+            tail = (1 - level) / 2
+            lower = np.quantile(paths, tail, axis=1)
+            upper = np.quantile(paths, 1 - tail, axis=1)
     return Forecast(method, [_point(first_day + timedelta(days=h), mean[h], lower[h], upper[h])
-                             for h in range(horizon)])
+                             for h in range(horizon)], sigma)
 
 
 def _mean(y: np.ndarray, first_day: date, horizon: int, level: float) -> Forecast:
@@ -175,7 +183,7 @@ def _mean(y: np.ndarray, first_day: date, horizon: int, level: float) -> Forecas
     sigma = float(np.std(y, ddof=1)) if len(y) > 1 else 0.0
     half = z_value(level) * sigma * math.sqrt(1 + 1 / len(y))
     return Forecast("mean", [_point(first_day + timedelta(days=h), value, value - half, value + half)
-                             for h in range(horizon)])
+                             for h in range(horizon)], sigma)
 
 
 def _constant(value: float, first_day: date, horizon: int) -> Forecast:

@@ -72,10 +72,12 @@ def navigation(loaded, current_form: str | None) -> list[tuple[str, list[NavItem
 
 def analysis_links(loaded, actor: Actor) -> list[tuple[str, str]]:
     """(label, url) of the analysis screens of the app the actor may open."""
+    from engine.runtime.analysis.forecast_screens import forecast_links
     from engine.runtime.analysis.inventory_common import analysis_links as inventory_links
     from engine.runtime.dashboards.screens import dashboard_links
     from engine.runtime.reports.screens import report_links
-    return dashboard_links(loaded, actor) + report_links(loaded, actor) + inventory_links(loaded, actor)
+    return (dashboard_links(loaded, actor) + report_links(loaded, actor) + inventory_links(loaded, actor)
+            + forecast_links(loaded, actor))
 
 
 def installed_apps() -> list[tuple[str, str]]:

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     from engine.runtime.web import (detail, errors, history, i18n, imports, lists, live,  # noqa: F401
                                     notifications, records, webhooks_admin)     # (routes)
     from engine.runtime.analysis import inventory_screen  # noqa: F401 (analysis)
+    from engine.runtime.analysis import forecast_screens  # noqa: F401 (routes)
     from engine.runtime.dashboards import screens as dashboard_screens  # noqa: F401 (routes)
     app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     Bootstrap5(app)
