@@ -197,7 +197,26 @@
     });
   }
 
+  /* Properties panels the user opened stay open across the page loads that
+     structural edits cause (kept per tab in sessionStorage). */
+  function rememberDetails(root) {
+    var key = "ld-designer-open:" + location.pathname;
+    var open = {};
+    try { open = JSON.parse(sessionStorage.getItem(key) || "{}"); } catch (e) { open = {}; }
+    all(root, "details").forEach(function (details) {
+      var owner = details.closest("[data-path]");
+      var id = owner ? owner.getAttribute("data-path") : null;
+      if (!id) { return; }
+      if (open[id]) { details.open = true; }
+      details.addEventListener("toggle", function () {
+        if (details.open) { open[id] = 1; } else { delete open[id]; }
+        try { sessionStorage.setItem(key, JSON.stringify(open)); } catch (e) { /* private mode */ }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    rememberDetails(document);
     all(document, "form[data-designer-form]").forEach(enhanceForm);
     enhanceDrag(document);
     enhancePickers(document);

@@ -258,3 +258,23 @@ def test_condition_and_row_scope_builders_write_expressions(designer_client, sho
     assert definition["forms"][0]["permissions"]["clerk"] == {
         "read": True, "create": True, "update": True, "rows": "created_by == user.id",
         "fields": {"price": "hidden"}}
+
+
+def test_a_plain_post_of_the_form_editor_keeps_booleans_booleans(designer_client, shop_definition):
+    """The page's own controls, posted as they are (no JavaScript), round-trip."""
+    import re as regex
+    _import(designer_client, shop_definition)
+    page = designer_client.get("/designer/apps/shop/forms/0").data.decode()
+    form = page.split('data-testid="form-editor"')[1].split("</form>")[0]
+    data = {}
+    for name, value in regex.findall(r'<input[^>]*type="hidden" name="([^"]+)" value="([^"]*)"', form):
+        data[name] = value
+    for tag in regex.findall(r'<input class="form-control[^>]*>', form):
+        name, value = regex.search(r'name="([^"]+)"', tag).group(1), regex.search(r'value="([^"]*)"', tag).group(1)
+        data[name] = value
+    for tag in regex.findall(r'<input class="form-check-input[^>]*checked[^>]*>', form):
+        data[regex.search(r'name="([^"]+)"', tag).group(1)] = "true"
+    data["forms[0].fields[0].type"], data["forms[0].fields[1].type"] = "text", "decimal"
+    data["forms[0].title"] = "name"
+    designer_client.post("/designer/apps/shop/edit", data=data)
+    assert designer_client.get("/designer/apps/shop/draft").get_json()["definition"] == shop_definition
