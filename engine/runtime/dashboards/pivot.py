@@ -120,8 +120,9 @@ def _cut(values: list, limit: int | None, cells: dict, agg: str, axis: int) -> l
     return kept + [OTHER]
 
 
-def group_field(model, report: Report, path: str) -> FieldModel | None:
-    """The field a group column reads (`product`, `parent.date`, `product.category`)."""
+def group_field(model, report: Report, path: str):
+    """The field a group column reads (`product`, `parent.date`, `product.category`),
+    or the workflow states (options) for a form's state field; None if neither."""
     form = model.form(report.source_form)
     chain = path.split(".")
     fields = form.fields
@@ -129,17 +130,20 @@ def group_field(model, report: Report, path: str) -> FieldModel | None:
         sub = form.field(report.source_subform)
         fields = sub.fields if chain[0] != "parent" else form.fields
         chain = chain[1:] if chain[0] == "parent" else chain
-    found = next((f for f in fields if f.name == chain[0]), None)
+    owner, found = form, next((f for f in fields if f.name == chain[0]), None)
     for name in chain[1:]:
-        target = model.form(found.form) if found is not None and found.type == "link" else None
-        found = target.field(name) if target is not None else None
+        owner = model.form(found.form) if found is not None and found.type == "link" else None
+        found = owner.field(name) if owner is not None else None
+    if found is None and owner is not None and owner.workflow and chain[-1] == owner.workflow.field \
+            and (len(chain) > 1 or not report.source_subform or path.startswith("parent.")):
+        return owner.workflow.states
     return found
 
 
-def value_label(column: ReportColumn, value: Any, result: ReportResult,
-                field_model: FieldModel | None) -> str:
-    """A group value as a reader sees it: link titles, option labels, bucket
-    names (2026-03, 2026 Q1, 2026), Yes/No."""
+def value_label(column: ReportColumn, value: Any, result: ReportResult, field_model) -> str:
+    """A group value as a reader sees it: link titles, option or workflow state
+    labels (`field_model` is a FieldModel or the states), bucket names
+    (2026-03, 2026 Q1, 2026), Yes/No."""
     if value is None:
         return _("(empty)")
     if column.bucket:
@@ -151,8 +155,6 @@ def value_label(column: ReportColumn, value: Any, result: ReportResult,
         return str(title) if title not in (None, "") else f"#{value}"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    if field_model is not None and field_model.options:
-        option = next((o for o in field_model.options if o.value == value), None)
-        if option is not None:
-            return label(option.label, str(value))
-    return str(value)
+    options = field_model.options if isinstance(field_model, FieldModel) else field_model or ()
+    option = next((o for o in options if o.value == value), None)
+    return label(option.label, str(value)) if option is not None else str(value)

@@ -114,12 +114,11 @@ def _chart(app: str, model, chart: DashboardChart, actor) -> ChartView | None:
     except LEFT_OUT:
         return None
     data = pivot(result, report, chart, model)
-    columns = {c.name: c for c in result.columns}
     title = label(chart.label) if chart.label else label(report.label, report.name)
     exact = True
     if chart.drill:
         exact = _add_links(app, report, chart, data)
-    return ChartView(title, _draw(chart, data, title, label(columns[chart.y].label, chart.y)), exact)
+    return ChartView(title, _draw(chart, data, title), exact)
 
 
 def _add_links(app: str, report: Report, chart: DashboardChart, data: Pivot) -> bool:
@@ -140,7 +139,7 @@ def _add_links(app: str, report: Report, chart: DashboardChart, data: Pivot) -> 
     return exact
 
 
-def _draw(chart: DashboardChart, data: Pivot, title: str, y_label: str) -> Markup:
+def _draw(chart: DashboardChart, data: Pivot, title: str) -> Markup:
     texts = {"title": title, "empty_text": _("No data")}
     if chart.type == "pie":
         slices = [charts.Slice(data.x_labels[i], data.value(x, None), data.links.get((x, None)))
@@ -150,8 +149,12 @@ def _draw(chart: DashboardChart, data: Pivot, title: str, y_label: str) -> Marku
                             [data.links.get((x, s)) for x in data.x_values])
               for s, name in zip(data.series_values, data.series_labels)]
     if chart.type == "line":
-        x = [date.fromisoformat(str(v)[:10]) if data.x_is_date and v else v for v in data.x_values]
-        if not data.x_is_date:
-            x = data.x_labels
-        return charts.line_chart(x, series, y_label=None, **texts)
+        return charts.line_chart(_line_x(data), series, **texts)
     return charts.bar_chart(data.x_labels, series, stacked=chart.type == "stacked_bar", **texts)
+
+
+def _line_x(data: Pivot) -> list:
+    """Dates (a time axis) when every x is a date; else the category labels."""
+    if data.x_is_date and all(isinstance(v, (str, date)) for v in data.x_values):
+        return [v if isinstance(v, date) else date.fromisoformat(str(v)[:10]) for v in data.x_values]
+    return data.x_labels
