@@ -23,6 +23,15 @@ class RecordStore:
     def __init__(self, tables):
         self.tables = tables
         self._add_statements: dict[tuple, Any] = {}
+        self._statements: dict[tuple, Any] = {}
+
+    def _cached(self, key: tuple, build):
+        """Statements built once per compiled app, with bound parameters: building
+        a select and its cache key costs more than SQLite takes to run it."""
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._statements[key] = build()
+        return statement
 
     def add_to_record(self, connection: Connection, form_name: str, record_id: int,
                       deltas: Mapping[str, Any], actor_id: int | None, now) -> dict[str, Any]:
@@ -50,11 +59,14 @@ class RecordStore:
     def fetch(self, connection: Connection, form: FormModel, record_id: int,
               *, lock: bool = False) -> dict[str, Any] | None:
         table = self.tables.form(form.name)
-        statement = select(table).where(table.c.id == record_id)
-        if lock and connection.dialect.name != "sqlite":
-            # SQLite already serialises writers with BEGIN IMMEDIATE.
-            statement = statement.with_for_update()
-        row = connection.execute(statement).mappings().first()
+        # SQLite already serialises writers with BEGIN IMMEDIATE.
+        lock = lock and connection.dialect.name != "sqlite"
+
+        def build():
+            statement = select(table).where(table.c.id == bindparam("record_id"))
+            return statement.with_for_update() if lock else statement
+        statement = self._cached(("fetch", form.name, lock), build)
+        row = connection.execute(statement, {"record_id": record_id}).mappings().first()
         if row is None:
             return None
         record = dict(row)
@@ -66,20 +78,25 @@ class RecordStore:
                      record_id: int) -> dict[str, Any] | None:
         """The record's own row, without subform rows (for link lookups)."""
         table = self.tables.form(form.name)
-        row = connection.execute(select(table).where(table.c.id == record_id)).mappings().first()
+        statement = self._cached(("fetch_scalar", form.name), lambda: select(table).where(
+            table.c.id == bindparam("record_id")))
+        row = connection.execute(statement, {"record_id": record_id}).mappings().first()
         return dict(row) if row else None
 
     def fetch_many(self, connection: Connection, form: FormModel,
                    ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         table = self.tables.form(form.name)
-        rows = connection.execute(select(table).where(table.c.id.in_(sorted(ids)))).mappings()
+        statement = self._cached(("fetch_many", form.name), lambda: select(table).where(
+            table.c.id.in_(bindparam("ids", expanding=True))))
+        rows = connection.execute(statement, {"ids": sorted(ids)}).mappings()
         return {row["id"]: dict(row) for row in rows}
 
     def fetch_rows(self, connection: Connection, form: FormModel, subform: str,
                    parent_id: int) -> list[dict[str, Any]]:
         table = self.tables.subform(form.name, subform)
-        rows = connection.execute(select(table).where(table.c.parent_id == parent_id)
-                                  .order_by(table.c.position, table.c.id)).mappings()
+        statement = self._cached(("fetch_rows", form.name, subform), lambda: select(table).where(
+            table.c.parent_id == bindparam("parent_id")).order_by(table.c.position, table.c.id))
+        rows = connection.execute(statement, {"parent_id": parent_id}).mappings()
         return [{k: v for k, v in row.items() if k not in ROW_SYSTEM_KEYS} for row in rows]
 
     def existing_ids(self, connection: Connection, form_name: str, ids: Iterable[int]) -> set[int]:

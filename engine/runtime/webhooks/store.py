@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, String, Table, delete, insert, select
+from sqlalchemy import JSON, Boolean, Column, DateTime, String, Table, bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
 
 from engine.runtime.outbox import outbox
@@ -79,10 +79,13 @@ def active_for_form(connection: Connection, app: str, form: str) -> list[dict[st
     return [dict(row) for row in rows]
 
 
+_ACTIVE_FOR_APP = select(webhooks).where(
+    webhooks.c.app == bindparam("app"), webhooks.c.active.is_(True)).order_by(webhooks.c.id)
+
+
 def active_for_app(connection: Connection, app: str) -> list[dict[str, Any]]:
-    rows = connection.execute(select(webhooks).where(
-        webhooks.c.app == app, webhooks.c.active.is_(True)).order_by(webhooks.c.id)).mappings()
-    return [dict(row) for row in rows]
+    """Built once (bound parameter): every write transaction asks this."""
+    return [dict(row) for row in connection.execute(_ACTIVE_FOR_APP, {"app": app}).mappings()]
 
 
 def matches(events: Iterable[str], event: str) -> bool:
