@@ -61,6 +61,16 @@ def test_a_steady_series_is_never_flagged_and_a_new_product_waits_for_history():
     assert flag_days(2, newcomer, start, days[:10], SalesSettings()) == []
 
 
+def test_intermittent_demand_is_judged_on_the_days_with_sales():
+    start = date(2026, 3, 1)
+    lumpy = {start + timedelta(days=i): (8 + i % 5 if i % 4 == 0 else 0) for i in range(70)}
+    spike_day = start + timedelta(days=64)
+    lumpy[spike_day] = 80
+    flags = flag_days(3, lumpy, start, list(lumpy)[30:], SalesSettings())
+    assert [(f.day, f.direction) for f in flags] == [(spike_day, "high")]
+    assert flags[0].expected == 10          # the median day with sales, not 0
+
+
 # ------------------------------------------------------------------ the job
 def _user(app, name, roles):
     from engine.db import get_db

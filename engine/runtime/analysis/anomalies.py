@@ -10,6 +10,8 @@ history is identical MAD is 0, then the mean absolute deviation * 1.2533 is
 used; `min_units` keeps a product that sells 3, 3, 3 a day from flagging a 5).
 |z| > threshold flags the day: "high" above, "low" below. Days before a
 product's first sale are not history; a day needs `min_history` days of it.
+Intermittent products (more than half the history without sales) are judged
+on the days with sales only, so their ordinary order sizes are not flagged.
 The threshold 3.5 is Iglewicz and Hoaglin's usual cut-off for this score.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Iterable, Mapping, Sequence
 
 MAD_TO_SIGMA = 1.4826
 MEAN_AD_TO_SIGMA = 1.2533
+MIN_SALE_DAYS = 5        # intermittent products: days with sales needed to judge one
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,12 @@ def flag_days(product: int, series: Mapping[date, float], first_day: date, days:
         if len(history) < settings.min_history:
             continue
         value = float(series.get(day, 0))
+        if 2 * history.count(0.0) > len(history):
+            # Intermittent demand (most days without sales): a quiet day is normal, and
+            # a day with sales is judged against the other days with sales.
+            history = [x for x in history if x > 0]
+            if value == 0 or len(history) < MIN_SALE_DAYS:
+                continue
         expected, score = robust_score(history, value, settings.min_units)
         if abs(score) > settings.threshold:
             flags.append(SalesFlag(product, day, value, expected, round(score, 2)))
