@@ -32,6 +32,7 @@ class Pivot:
     cells: dict[tuple, Any]
     links: dict[tuple, str] = field(default_factory=dict)
     filled: set[tuple] = field(default_factory=set)     # buckets without rows, drawn as 0
+    bucket: str | None = None                             # x is a date bucket (month, ...)
 
     def value(self, x: Any, series: Any) -> Any:
         return self.cells.get((x, series))
@@ -82,7 +83,7 @@ def pivot(result: ReportResult, report: Report, chart: DashboardChart, model) ->
     else:
         s_labels = [label(columns[chart.y].label, chart.y)]
     return Pivot(xs, x_labels, bool(x_column.bucket) or x_column.type in ("date", "datetime"),
-                 ss, s_labels, cells, filled=filled)
+                 ss, s_labels, cells, filled=filled, bucket=x_column.bucket)
 
 
 def _fill_buckets(xs: list, ss: list, cells: dict, bucket: str) -> tuple[list, set]:
