@@ -248,3 +248,12 @@ def test_screen_shows_tables_and_links_in_chinese(office, client):
     sales = {"Authorization": f"Bearer {office.sales.api.token}"}
     assert client.get(URL, headers=sales).status_code == 403
     assert URL not in client.get("/apps/inventory/", headers=sales).get_data(as_text=True)
+
+
+def test_openapi_lists_the_analysis_for_those_who_may_open_it(office):
+    path = "/apps/inventory/analysis/inventory"
+    manager = office.manager.api.get("/openapi.json").get_json()
+    assert "as_of" in {p["name"] for p in manager["paths"][path]["get"]["parameters"]}
+    assert path not in office.sales.api.get("/openapi.json").get_json()["paths"]
+    early = office.manager.api.get(path + "?as_of=0001-01-05&days=90")
+    assert early.status_code == 400 and "too early" in early.get_json()["error"]["message"]

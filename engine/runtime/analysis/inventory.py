@@ -58,6 +58,8 @@ class InventoryOptions:
     def checked(self) -> "InventoryOptions":
         if not 1 <= self.days <= 3660:
             raise BadRequest("'days' must be between 1 and 3660")
+        if self.as_of.toordinal() <= self.days:
+            raise BadRequest("'as_of' is too early for a period of that many days")
         if not Decimal(0) < self.a_share <= self.b_share <= Decimal(1):
             raise BadRequest("the shares must satisfy 0 < a_share <= b_share <= 1")
         if not 1 <= self.slow_days <= self.dead_days:
