@@ -3,7 +3,7 @@ points, slices, band), what is escaped, what an empty chart says."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -169,3 +169,19 @@ def test_misaligned_data_is_a_programming_error():
 ])
 def test_nice_ticks(low, high, expected):
     assert nice_ticks(low, high) == pytest.approx(expected)
+
+
+def test_dense_lines_keep_markers_only_as_hover_targets():
+    days = [date(2026, 1, 1) + timedelta(days=i) for i in range(90)]
+    values = [float(i % 7) for i in range(90)]
+    values[45] = None
+    values[47] = None                                     # day 46 stands alone
+    links = [None] * 90
+    links[10] = "/day10"
+    root = parse(line_chart(days, [Series("Sales", values, links)], title="Daily"))
+    points = found(root, "ld-chart-point")
+    assert len(points) == 88                               # every value keeps its tooltip
+    shown = [p for p in points if p.get("fill-opacity") != "0"]
+    assert sorted(p.find("svg:title", NS).text for p in shown) == [
+        "Sales · 2026-01-11: 3", "Sales · 2026-02-16: 4"]  # the linked point and the lone one
+    assert "01-01" in texts(root) or "2026-01" in texts(root)

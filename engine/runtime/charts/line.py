@@ -105,13 +105,18 @@ def _series(index: int, item: Series, xs: list[float], labels: list[str], y, fmt
             parts.append(svg.element("path", {"d": d, "fill": "none", "stroke": colour,
                                               "stroke-width": 2, "stroke-dasharray": svg.dash(index),
                                               "stroke-linejoin": "round"}))
-    radius = 2.5 if len(xs) > DENSE_POINTS else 3.5
+    dense = len(xs) > DENSE_POINTS
     for i, value in enumerate(numbers):
         if value is None:
             continue
         tooltip = f"{item.label} · {labels[i]}: {fmt(value)}"
-        marker = svg.with_title("circle", {"cx": xs[i], "cy": y(value), "r": radius, "fill": colour,
-                                           "stroke": "#ffffff", "stroke-width": 1,
+        lone = (i == 0 or numbers[i - 1] is None) and (i + 1 == len(numbers) or numbers[i + 1] is None)
+        # Many points: markers stay as invisible hover targets (tooltips) unless
+        # they are a link or a lone point that would otherwise not show at all.
+        hidden = dense and not lone and not item.link(i)
+        marker = svg.with_title("circle", {"cx": xs[i], "cy": y(value), "r": 3 if dense else 3.5,
+                                           "fill": colour, "fill-opacity": 0 if hidden else None,
+                                           "stroke": None if hidden else "#ffffff", "stroke-width": 1,
                                            "class": "ld-chart-point"}, tooltip)
         parts.append(svg.linked(marker, item.link(i), tooltip))
     return svg.element("g", {"class": "ld-chart-series", "data-series": item.label}, svg.join(parts))
