@@ -29,9 +29,16 @@ def page(client, url, language="en") -> str:
     return response.get_data(as_text=True)
 
 
+TILE = re.compile(r'ld-kpi-label">(?:<a [^>]*href="([^"]*)">)?([^<]*)(?:</a>)?</div>\s*'
+                  r'<div class="[^"]*ld-kpi-value" data-value="([^"]*)"')
+
+
 def tiles(text: str) -> dict[str, Decimal]:
-    found = re.findall(r'ld-kpi-label">([^<]*)</div>\s*<div class="[^"]*ld-kpi-value" data-value="([^"]*)"', text)
-    return {html.unescape(name): Decimal(value) for name, value in found}
+    return {html.unescape(name): Decimal(value) for _, name, value in TILE.findall(text)}
+
+
+def tile_links(text: str) -> dict[str, str]:
+    return {html.unescape(name): html.unescape(href) for href, name, _ in TILE.findall(text)}
 
 
 def charts(text: str) -> dict[str, ET.Element]:
@@ -126,6 +133,16 @@ def test_drill_link_lists_exactly_the_rows_of_the_bar(browser, store):
         seen += ids
     shipped = sorted(o["id"] for o in store.shipped())
     assert sorted(seen) == sorted(shipped * 2)        # each order in one bar and one point
+
+
+def test_tiles_link_to_the_rows_they_total(browser, store):
+    client = browser("boss")
+    links = tile_links(page(client, MANAGER))
+    shipped = store.shipped()
+    assert listed_ids(client, links["Shipped orders"]) == {o["id"] for o in shipped}
+    this_month = {o["id"] for o in shipped if o["date"] >= TODAY.replace(day=1).isoformat()}
+    assert listed_ids(client, links["Revenue this month"]) == this_month
+    assert urlsplit(links["Units on hand"]).path == "/apps/inventory/stock/"
 
 
 def test_subform_report_drills_to_the_parent_records_of_the_group(browser, store):

@@ -31,6 +31,7 @@ class TileView:
     label: str
     text: str                 # the formatted total
     value: Any                # the total (Decimal/int/None)
+    href: str | None = None   # the list of the rows it totals (parent records for subform sources)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,10 @@ def _tile(app: str, model, tile: DashboardTile, actor) -> TileView | None:
     value = total(result, measure.name, measure.agg)
     column = next(c for c in result.columns if c.name == measure.name)
     title = label(tile.label) if tile.label else label(column.label, measure.name)
-    return TileView(title, format_value(value, tile.format), value)
+    found = drill.drill_filter(report, (), (report.filter, tile.filter))
+    href = url_for("screens.list_records", app=app, form=found.form,
+                   **({"filter": found.expression} if found.expression else {}))
+    return TileView(title, format_value(value, tile.format), value, href)
 
 
 # ------------------------------------------------------------------ charts
