@@ -38,8 +38,10 @@ def read_control(form: MultiDict, path: str, kind: str) -> Any:
         return True if form.get(path) else None
     if kind == "bool!":
         return bool(form.get(path))
-    if kind == "list":
+    if kind in ("list", "names"):
         values = [v for v in form.getlist(path) if v]
+        if kind == "names" and len(values) == 1:
+            return values[0]           # "from": "draft" stays a name, several become a list
         return values or None
     if kind == "csv":
         values = [v.strip() for v in form.get(path, "").split(",") if v.strip()]
@@ -58,12 +60,15 @@ def operations_from_form(form: MultiDict) -> list[dict]:
     kinds = {key[len("_kind:"):]: value for key, value in form.items() if key.startswith("_kind:")}
     paths = list(dict.fromkeys([k for k in form.keys() if not k.startswith("_") and k not in SKIP]
                                + list(kinds)))
-    operations = []
+    depth = {}
     for path in paths:
         try:
-            parse_path(path)
+            depth[path] = len(parse_path(path))
         except PatchError:
             continue
+    operations = []
+    # A label edited as a plain string ("label") is set before its "label.zh".
+    for path in sorted(depth, key=depth.get):
         operations.append({"op": "set", "path": path, "value": read_control(form, path, kinds.get(path, "text"))})
     for raw in form.getlist("_op"):
         try:

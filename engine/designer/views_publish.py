@@ -15,7 +15,10 @@ from engine.designer.views import _actor, designer
 @designer.get("/apps/<app>/publish")
 def publish_page(app: str):
     plan = publishing.plan_publish(get_db(), app)
-    return render("designer/publish.html", app, plan=plan, tab="publish",
+    draft = service.load_draft(get_db(), app, _actor())
+    current = next((v for v in publishing.versions(get_db(), app) if v.current), None)
+    moved = bool(current and draft.base_version_id and current.id != draft.base_version_id)
+    return render("designer/publish.html", app, plan=plan, tab="publish", moved_since=moved,
                   changes=_changes_since_published(app))
 
 

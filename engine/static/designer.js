@@ -20,9 +20,10 @@
   function valueOf(control, form) {
     var kind = control.getAttribute("data-kind") || "text";
     var path = control.getAttribute("data-path");
-    if (kind === "list") {
+    if (kind === "list" || kind === "names") {
       var chosen = all(document, '[data-path="' + cssEscape(path) + '"]').filter(function (c) { return c.checked; })
         .map(function (c) { return c.value; });
+      if (kind === "names" && chosen.length === 1) { return chosen[0]; }
       return chosen.length ? chosen : null;
     }
     if (kind === "bool") { return control.checked ? true : null; }

@@ -12,6 +12,7 @@ from sqlalchemy import inspect, select
 from engine import create_app
 from engine.db import get_db
 from engine.designer import publish as publishing
+from engine.designer.diff import diff_definitions
 from engine.runtime.records.service import get_record_service
 from engine.runtime.registry import get_registry
 from engine.storage.system import app_versions, operation_log
@@ -278,3 +279,24 @@ def test_a_plain_post_of_the_form_editor_keeps_booleans_booleans(designer_client
     data["forms[0].title"] = "name"
     designer_client.post("/designer/apps/shop/edit", data=data)
     assert designer_client.get("/designer/apps/shop/draft").get_json()["definition"] == shop_definition
+
+
+@pytest.mark.parametrize("source", ["inventory", "orders", "examples/field_types.json"])
+def test_posting_every_editor_page_unchanged_changes_nothing(app, designer_client, source):
+    """Without JavaScript each page posts all its controls: a page the user did
+    not touch must write back exactly the definition it showed."""
+    from werkzeug.datastructures import MultiDict
+    from engine.definitions.loader import load_definition
+    from engine.resources import resource_dir
+    from tests.designer.browserless import designer_forms
+    definition = load_definition(resource_dir("app_definitions") / source)
+    _import(designer_client, definition)
+    name = definition["app"]
+    pages = ["/", "/rules", "/permissions"] + [
+        f"/forms/{i}{tab}" for i in range(len(definition["forms"])) for tab in ("", "/workflow", "/permissions")]
+    for page in pages:
+        html = designer_client.get(f"/designer/apps/{name}{page}").data.decode()
+        for fields in designer_forms(html):
+            designer_client.post(f"/designer/apps/{name}/edit", data=MultiDict(fields))
+        draft = designer_client.get(f"/designer/apps/{name}/draft").get_json()["definition"]
+        assert diff_definitions(definition, draft) == [], page
