@@ -104,3 +104,14 @@ def test_export_csv_and_xlsx(client, book):
     assert refused.status_code == 403                 # warehouse may read but not export orders
     assert boss.get(f"{REPORTS}/stock_by_warehouse/export",
                     query_string={"format": "pdf"}).status_code == 400
+
+
+def test_openapi_lists_the_reports_the_caller_may_run(client, book):
+    def paths(who):
+        return desk(client, book, who).get("/openapi.json").get_json()["paths"]
+    boss, alice = paths("boss"), paths("alice")
+    assert f"{REPORTS}/monthly_margin_by_product" in boss
+    assert f"{REPORTS}/monthly_revenue_by_product/export" in boss
+    operation = alice[f"{REPORTS}/monthly_revenue_by_product"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"filter", "limit", "titles"}
+    assert f"{REPORTS}/monthly_margin_by_product" not in alice

@@ -62,6 +62,8 @@ def build_document(apps, actor: Actor | None = SYSTEM) -> dict[str, Any]:
             ["apps"], f"Forms of {model.name} and their fields", FORMS_PAGE)}
         for access in readable:
             _add_form(document, model, access.form, access)
+        from engine.runtime.reports.openapi import add_report_paths
+        add_report_paths(document, loaded, actor, _operation)
         from engine.runtime.analysis.inventory_openapi import add_inventory_paths
         add_inventory_paths(document, loaded, actor, _operation)
     return document

@@ -52,7 +52,7 @@ def run_report(app_name: str, report_name: str, *, actor, filter: str | None = N
         report = _report(loaded, report_name)
         plan = plan_report(loaded, report, actor, connection.dialect.name,
                            extra_filter=filter, limit=limit, export=export)
-        rows = [list(row) for row in _execute(connection, plan.statement)]
+        rows = plan.convert(_execute(connection, plan.statement))
         link_titles = {}
         if titles:
             from engine.runtime.reports.titles import link_titles as fetch_titles

@@ -39,6 +39,7 @@ class Term:
     """What is known of a (sub)expression before running it."""
     type: str            # a field type: integer, decimal, text, date, ...
     scale: int = 0
+    inexact: bool = False   # a division: more places than `scale` (rounded to it)
 
 
 FieldTyper = Callable[[tuple[str, ...]], "tuple[str, int] | None"]   # chain -> (type, scale)
@@ -103,7 +104,8 @@ class _Typer:
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "coalesce" \
                 and len(node.args) >= 2 and not node.keywords:
             terms = [self.number(arg, "coalesce()") for arg in node.args]
-            return _widest(terms)
+            widest = _widest(terms)
+            return Term(widest.type, widest.scale, any(t.inexact for t in terms))
         raise MeasureError(f"{_describe(node)} cannot be used in a measure; use fields, numbers, "
                            f"+ - * / and coalesce()")
 
@@ -118,13 +120,13 @@ class _Typer:
         left = self.number(node.left, f"'{symbol}'")
         right = self.number(node.right, f"'{symbol}'")
         if isinstance(node.op, ast.Div):
-            return Term("decimal", DIVISION_SCALE)
+            return Term("decimal", DIVISION_SCALE, True)
         if isinstance(node.op, ast.Mult):
             scale = left.scale + right.scale
         else:
             scale = max(left.scale, right.scale)
         kind = "integer" if left.type == right.type == "integer" else "decimal"
-        return Term(kind, min(scale, MAX_SCALE))
+        return Term(kind, min(scale, MAX_SCALE), left.inexact or right.inexact or scale > MAX_SCALE)
 
 
 def _widest(terms: list[Term]) -> Term:
