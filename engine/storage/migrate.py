@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 from sqlalchemy import Column, Connection, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -98,6 +95,11 @@ def plan_migration(connection: Connection, app_model: AppModel,
     def include_object(_obj, name, type_, _reflected, _compare_to):
         return type_ != "table" or name in owned
 
+    # Alembic (and Mako under it) is imported when a schema is compared, not when
+    # the module is: serving workers import the installer but never migrate,
+    # and Alembic is ~30 MiB of a worker's resident memory.
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
     context = MigrationContext.configure(connection, opts={
         "include_name": include_name, "include_object": include_object,
         "compare_type": True, "compare_server_default": False})
@@ -141,6 +143,8 @@ def _alter_tables(connection: Connection, plan: MigrationPlan) -> None:
     for step in plan.steps:
         if step.kind in _ALTER_ORDER:
             by_table[step.table].append(step)
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
     operations = Operations(MigrationContext.configure(connection))
     for table_name, steps in by_table.items():
         steps.sort(key=lambda s: _ALTER_ORDER.index(s.kind))
