@@ -74,8 +74,12 @@ def test_purchasing_buys_and_sees_cost_prices(office):
 
 def test_purchasing_reads_stock_but_does_not_sell_or_book_goods_in(office):
     purchasing = office.purchasing
-    for form in ("customer", "sales_order", "sales_return", "stock_transfer", "stock_count"):
+    for form in ("customer", "sales_return", "stock_transfer", "stock_count"):
         assert purchasing.listing(form).status_code == 403, form
+    # reads sales orders (the sales forecast plans purchases from them) but does not sell
+    assert purchasing.listing("sales_order").status_code == 200
+    assert purchasing.add("sales_order", customer=office.customer["id"], warehouse=office.main["id"],
+                          lines=office.lines((office.bolt, 1))).status_code == 403
     assert purchasing.add("purchase_receipt", supplier=office.supplier["id"], warehouse=office.main["id"],
                           lines=office.lines((office.bolt, 5))).status_code == 403
     receipt = office.warehouse.new("purchase_receipt", supplier=office.supplier["id"],
