@@ -4,8 +4,12 @@ language allows; what still has to be filled in (a subform's fields, a
 select's options) the validator reports at its path, next to its control."""
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 from typing import Any
+
+from engine.definitions.schema import SCHEMA_DIR
 
 FIELD_TYPES = ("text", "textarea", "integer", "decimal", "boolean", "date", "datetime", "select",
                "multiselect", "link", "subform", "autonumber", "user", "email", "phone", "attachment")
@@ -92,3 +96,24 @@ def new_transition(name: str, label: dict | None, states: list[str]) -> dict[str
     transition["from"] = states[0] if states else ""
     transition["to"] = states[-1] if states else ""
     return transition
+
+
+@lru_cache(maxsize=1)
+def _keys_by_type() -> dict[str, frozenset[str]]:
+    """Type-specific field keys and the types that allow them (field.schema.json)."""
+    document = json.loads((SCHEMA_DIR / "field.schema.json").read_text("utf-8"))
+    return {key: frozenset(rule["properties"]["type"]["enum"])
+            for key, rule in document["dependentSchemas"].items()}
+
+
+def retype(field: dict[str, Any], forms: list[str]) -> dict[str, Any]:
+    """A field after its type changed: keys the new type does not allow go (a
+    decimal's scale on a text field), keys it needs come with their starting
+    values (a link's form, a select's options)."""
+    kind = field.get("type")
+    allowed = _keys_by_type()
+    result = {k: v for k, v in field.items() if k not in allowed or kind in allowed[k]}
+    for key, value in new_field(kind, field.get("name", ""), None, forms).items():
+        if key in ("form", "options", "fields", "pattern") and key not in result:
+            result[key] = value          # what the new type requires
+    return result

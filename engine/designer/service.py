@@ -195,7 +195,29 @@ def patch_draft(database: Database, app: str, operations: list, actor: Actor
         definition = apply_patch(draft.definition, operations)
     except PatchError as exc:
         raise DesignerError(str(exc), exc.path) from None
+    _retype_fields(draft.definition, definition, operations)
     return definition, save_definition(database, app, definition, actor)
+
+
+_FIELD_TYPE = re.compile(r"^(forms\[\d+\](?:\.fields\[\d+\])+)\.type$")
+
+
+def _retype_fields(before: dict, definition: dict, operations: list) -> None:
+    """A field whose type was just changed keeps only what its new type allows."""
+    from engine.designer.items import retype
+    from engine.designer.paths import get_at, parse_path
+    forms = [f.get("name") for f in definition.get("forms") or [] if isinstance(f, dict)]
+    for operation in operations:
+        match = _FIELD_TYPE.match(str(operation.get("path", ""))) if operation.get("op") == "set" else None
+        if not match:
+            continue
+        parts = parse_path(match.group(1))
+        field = get_at(definition, parts)
+        container = get_at(definition, parts[:-1])
+        if get_at(before, parts + ["type"]) == operation.get("value"):
+            continue                     # a page post repeats every type: only a change counts
+        if isinstance(field, dict) and isinstance(container, list):
+            container[parts[-1]] = retype(field, forms)
 
 
 def discard_draft(database: Database, app: str, actor: Actor) -> None:

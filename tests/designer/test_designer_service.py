@@ -300,3 +300,26 @@ def test_posting_every_editor_page_unchanged_changes_nothing(app, designer_clien
             designer_client.post(f"/designer/apps/{name}/edit", data=MultiDict(fields))
         draft = designer_client.get(f"/designer/apps/{name}/draft").get_json()["definition"]
         assert diff_definitions(definition, draft) == [], page
+
+
+def test_changing_a_field_type_keeps_only_what_the_new_type_allows(designer_client, shop_definition):
+    _import(designer_client, shop_definition)
+    answer = _patch(designer_client, "shop", {"op": "set", "path": "forms[0].fields[1].type", "value": "link"})
+    assert answer.get_json()["error_count"] == 0
+    field = designer_client.get("/designer/apps/shop/draft").get_json()["definition"]["forms"][0]["fields"][1]
+    assert field == {"name": "price", "type": "link", "form": "product"}     # scale gone, a target chosen
+
+
+def test_event_rules_are_edited_and_told_as_sentences(designer_client, shop_definition):
+    _import(designer_client, shop_definition)
+    designer_client.post("/designer/apps/shop/add", data={"_list": "rules", "kind": "event", "source": "product",
+                                                         "name": "tell_clerks"})
+    designer_client.post("/designer/apps/shop/edit", data={
+        "_kind:rules[0].on": "list", "rules[0].on": ["created", "deleted"],
+        "_kind:rules[0].actions[0].notify": "csv", "rules[0].actions[0].notify": "clerk",
+        "rules[0].actions[0].message.zh": "新商品 {name}", "rules[0].actions[0].message.en": "New product {name}"})
+    errors = designer_client.get("/designer/apps/shop/draft").get_json()["errors"]
+    assert [e for e in errors if e["severity"] == "error"] == []
+    page = designer_client.get("/designer/apps/shop/rules").data.decode()
+    assert "当商品被新建或删除时，通知clerk：“新商品 {name}”" in page
+    assert "When a Product is created or deleted, notify clerk: “New product {name}”." in page
