@@ -29,6 +29,7 @@ def test_the_page_draws_the_band_and_both_errors_and_one_click_creates_a_request
     html = page.get_data(as_text=True)
     assert page.status_code == 200, html[:2000]
     assert "<svg" in html and "ld-chart-band" in html and "Seasonal-naive" in html
+    assert f'href="{PAGE}">Sales forecast</a>' in html                          # the sidebar link
     assert len(re.findall(r'data-testid="backtest-row"', html)) == 3              # total, bolts, nuts
     assert f'data-item="{shop.bolt["id"]}"' in html and "Create purchase request" in html
     assert buyer.get(PAGE + f"?item={shop.bolt['id']}").status_code == 200
