@@ -221,3 +221,16 @@ def test_charts_without_data_say_so(app, shop, monkeypatch):
     for svg in list(shown.values())[:2] + list(shown.values())[3:]:
         assert [e.text for e in svg.iter() if e.get("class") == "ld-chart-empty"] == ["No data"]
     assert tiles(text)["Shipped orders"] == 0
+
+
+def test_a_report_runs_once_per_page_and_filter(browser, store, monkeypatch):
+    from engine.runtime.dashboards import view
+    calls = []
+
+    def counted(app, report, **options):
+        calls.append((report, options.get("filter")))
+        return original(app, report, **options)
+    original = view.run_report
+    monkeypatch.setattr(view, "run_report", counted)
+    page(browser("boss"), MANAGER)
+    assert len(calls) == len(set(calls)) == 6       # 5 tiles and 4 charts over 6 (report, filter) pairs

@@ -58,9 +58,30 @@ def visible_dashboards(model, actor) -> list[Dashboard]:
     return [d for d in model.dashboards if visible(model, d, actor)]
 
 
+class _Reports:
+    """`run_report` for one page: tiles and charts often read the same report
+    with the same filter (a total and a chart of it), which then runs once.
+    A refusal is remembered too: the actor's rights do not change mid-page."""
+
+    def __init__(self, app: str, actor):
+        self.app, self.actor = app, actor
+        self.answers: dict[tuple, ReportResult | Exception] = {}
+
+    def run(self, report: str, filter: str | None) -> ReportResult | None:
+        key = (report, filter)
+        if key not in self.answers:
+            try:
+                self.answers[key] = run_report(self.app, report, actor=self.actor, filter=filter, titles=True)
+            except LEFT_OUT as refusal:
+                self.answers[key] = refusal
+        answer = self.answers[key]
+        return None if isinstance(answer, Exception) else answer
+
+
 def build(app: str, model, dashboard: Dashboard, actor) -> DashboardView:
-    tiles = [t for t in (_tile(app, model, tile, actor) for tile in dashboard.tiles) if t]
-    panels = [c for c in (_chart(app, model, chart, actor) for chart in dashboard.charts) if c]
+    reports = _Reports(app, actor)
+    tiles = [t for t in (_tile(app, model, tile, reports) for tile in dashboard.tiles) if t]
+    panels = [c for c in (_chart(app, model, chart, reports) for chart in dashboard.charts) if c]
     return DashboardView(dashboard.name, label(dashboard.label, dashboard.name), tiles, panels)
 
 
@@ -91,14 +112,13 @@ def format_value(value: Any, kind: str = "number") -> str:
     return f"{number.normalize() if number == number.to_integral() else number:,}"
 
 
-def _tile(app: str, model, tile: DashboardTile, actor) -> TileView | None:
+def _tile(app: str, model, tile: DashboardTile, reports: _Reports) -> TileView | None:
     report = model.report(tile.report)
     measure = next((m for m in report.measures if m.name == tile.measure), None) if report else None
     if measure is None:
         return None
-    try:
-        result = run_report(app, report.name, actor=actor, filter=tile.filter)
-    except LEFT_OUT:
+    result = reports.run(report.name, tile.filter)
+    if result is None:
         return None
     value = total(result, measure.name, measure.agg)
     column = next(c for c in result.columns if c.name == measure.name)
@@ -111,13 +131,12 @@ def _tile(app: str, model, tile: DashboardTile, actor) -> TileView | None:
 
 # ------------------------------------------------------------------ charts
 
-def _chart(app: str, model, chart: DashboardChart, actor) -> ChartView | None:
+def _chart(app: str, model, chart: DashboardChart, reports: _Reports) -> ChartView | None:
     report = model.report(chart.report)
     if report is None:
         return None
-    try:
-        result = run_report(app, report.name, actor=actor, filter=chart.filter, titles=True)
-    except LEFT_OUT:
+    result = reports.run(report.name, chart.filter)
+    if result is None:
         return None
     data = pivot(result, report, chart, model)
     title = label(chart.label) if chart.label else label(report.label, report.name)
