@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-BOX_W, BOX_H, GAP, TOP = 130, 44, 60, 110
+BOX_W, BOX_H, GAP = 130, 44, 60
 
 
 def _label(value: Any, fallback: str, language: str | None) -> str:
@@ -32,13 +32,18 @@ def workflow_svg(workflow: dict, language: str | None = "en") -> str:
         return ""
     position = {name: index for index, (name, _) in enumerate(states)}
     width = len(states) * (BOX_W + GAP) + GAP
-    height = TOP * 2 + BOX_H
+    arcs = list(_arcs(workflow, position))
+    above = max([a[4] for a in arcs if a[1] >= a[0]] or [0])
+    below = max([a[4] for a in arcs if a[1] < a[0]] or [0])
+    top = above + 30
+    height = top + BOX_H + (below + 30 if below else 20)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ld-workflow" role="img" '
              f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" data-testid="workflow-svg">',
              "<title>workflow</title>",
              '<defs><marker id="ld-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
              'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>']
-    parts += _transitions(workflow, position, language)
+    parts += [_arc(source, target, lift, _label(label, name, language), name, top)
+              for source, target, label, name, lift in arcs]
     locked, final = set(workflow.get("locked") or []), set(workflow.get("final") or [])
     for name, label in states:
         x = GAP + position[name] * (BOX_W + GAP)
@@ -46,17 +51,18 @@ def workflow_svg(workflow: dict, language: str | None = "en") -> str:
         fill = "#e9ecef" if name in locked else "#fff"
         stroke = "#0d6efd" if initial else "#333"
         dashes = ' stroke-dasharray="5 3"' if name in final else ""
-        parts.append(f'<g data-state="{escape(name)}"><rect x="{x}" y="{TOP}" width="{BOX_W}" height="{BOX_H}" '
+        parts.append(f'<g data-state="{escape(name)}"><rect x="{x}" y="{top}" width="{BOX_W}" height="{BOX_H}" '
                      f'rx="10" fill="{fill}" stroke="{stroke}" stroke-width="{3 if initial else 1.5}"'
                      f'{dashes}/>'
-                     f'<text x="{x + BOX_W / 2}" y="{TOP + BOX_H / 2 + 5}" text-anchor="middle" '
+                     f'<text x="{x + BOX_W / 2}" y="{top + BOX_H / 2 + 5}" text-anchor="middle" '
                      f'font-size="14">{escape(_label(label, name, language))}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _transitions(workflow: dict, position: dict[str, int], language: str | None) -> list[str]:
-    parts, seen = [], {}
+def _arcs(workflow: dict, position: dict[str, int]):
+    """(source index, target index, label, name, lift) for each drawn arrow."""
+    seen: dict[tuple[int, int], int] = {}
     for transition in workflow.get("transitions") or []:
         if not isinstance(transition, dict):
             continue
@@ -66,20 +72,18 @@ def _transitions(workflow: dict, position: dict[str, int], language: str | None)
         for source in sources:
             if source not in position or target not in position:
                 continue
-            key = (min(position[source], position[target]), max(position[source], position[target]))
+            a, b = position[source], position[target]
+            key = (min(a, b), max(a, b))
             seen[key] = seen.get(key, 0) + 1
-            parts.append(_arc(position[source], position[target], seen[key],
-                              _label(transition.get("label"), transition.get("name", ""), language),
-                              transition.get("name", "")))
-    return parts
+            lift = 24 + 18 * max(abs(b - a) - 1, 0) + 14 * (seen[key] - 1)
+            yield a, b, transition.get("label"), transition.get("name", ""), lift
 
 
-def _arc(source: int, target: int, nth: int, text: str, name: str) -> str:
+def _arc(source: int, target: int, lift: int, text: str, name: str, top: int) -> str:
     x1 = GAP + source * (BOX_W + GAP) + BOX_W / 2
     x2 = GAP + target * (BOX_W + GAP) + BOX_W / 2
     forward = target >= source
-    lift = 30 + 22 * (abs(target - source) - 1) + 14 * (nth - 1)
-    y = TOP if forward else TOP + BOX_H
+    y = top if forward else top + BOX_H
     control = y - lift * 2 if forward else y + lift * 2
     label_y = y - lift - 4 if forward else y + lift + 12
     if source == target:

@@ -47,7 +47,8 @@ def workflow(app: str, index: int):
     flow = form.get("workflow")
     svg = workflow_svg(flow, context.screen_actor().language) if isinstance(flow, dict) else ""
     return render("designer/workflow.html", app, form=form, index=index, base=f"forms[{index}]",
-                  flow=flow, svg=svg, tab="workflow")
+                  flow=flow, svg=svg, tab="workflow", parse_condition=conditions.parse,
+                  condition_fields=conditions.form_field_names(form))
 
 
 @designer.get("/apps/<app>/forms/<int:index>/permissions")
