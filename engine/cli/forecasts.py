@@ -21,10 +21,11 @@ def forecast() -> None:
 @click.option("--top", type=click.IntRange(0, 1000), default=5, show_default=True,
               help="Also show this many items, busiest first.")
 def backtest(app_name: str, name: str | None, horizon: int | None, folds: int | None, top: int) -> None:
-    """Rolling-origin backtest: MAPE and sMAPE of Holt-Winters and of seasonal-naive.
+    """Rolling-origin backtest: MAPE, sMAPE and WAPE of Holt-Winters and of seasonal-naive.
 
     MAPE leaves out days without sales (no percentage error exists there);
-    sMAPE counts every day. Exit status 1 when the history is too short."""
+    sMAPE counts every day (0-200 %); WAPE is the sum of absolute errors over the
+    sum of sales. Exit status 1 when the history is too short."""
     from engine.runtime.actor import SYSTEM
     from engine.runtime.analysis.forecasting import run_forecast
     app = get_app()
@@ -60,15 +61,18 @@ def _percent(value: float | None) -> str:
 def _print(app_name: str, run) -> None:
     click.echo(f"{app_name} forecast {run.definition.name!r}: rolling-origin backtest, {run.folds} fold(s) "
                f"× {run.horizon} day(s), history up to {run.history_end.isoformat()}")
-    click.echo(f"{'':>6} {'model (Holt-Winters)':^19}   {'seasonal-naive':^19}")
-    click.echo(f"{'days':>6} {'MAPE':>9} {'sMAPE':>9}   {'MAPE':>9} {'sMAPE':>9}   {'better':<6}  item")
+    click.echo(f"{'':>6} {'model (Holt-Winters)':^29}   {'seasonal-naive':^29}")
+    click.echo(f"{'days':>6} {'MAPE':>9} {'sMAPE':>9} {'WAPE':>9}   {'MAPE':>9} {'sMAPE':>9} {'WAPE':>9}"
+               f"   {'better':<6}  item")
     for item in [run.total] + run.items:
         result = item.backtest
         if result is None:
-            click.echo(f"{'-':>6} {'':>9} {'':>9}   {'':>9} {'':>9}   {'-':<6}  {item.title} "
-                       f"({item.backtest_problem})")
+            click.echo(f"{'-':>6} {'':>29}   {'':>29}   {'-':<6}  {item.title} ({item.backtest_problem})")
             continue
-        better = "model" if result.model_wins else "naive"
-        click.echo(f"{result.days:>6} {_percent(result.model.mape):>9} {_percent(result.model.smape):>9}   "
-                   f"{_percent(result.baseline.mape):>9} {_percent(result.baseline.smape):>9}   "
-                   f"{better:<6}  {item.title}")
+        errors = [_percent(getattr(side, metric)) for side in (result.model, result.baseline)
+                  for metric in ("mape", "smape", "wape")]
+        better = "model" if result.wins("wape") else "naive"
+        click.echo(f"{result.days:>6} {errors[0]:>9} {errors[1]:>9} {errors[2]:>9}   "
+                   f"{errors[3]:>9} {errors[4]:>9} {errors[5]:>9}   {better:<6}  {item.title}")
+    click.echo("better: the lower WAPE. MAPE leaves out days without sales; sMAPE (0-200 %) "
+               "punishes any forecast on a day without sales with 200 %.")

@@ -27,7 +27,7 @@ def test_the_forecast_answers_points_with_intervals_and_both_errors(client, sale
     assert all(p["lower"] <= p["value"] <= p["upper"] for p in total["points"])
     assert total["history_total"] == sum([12, 10, 9, 8, 11, 3, 2, 4, 4, 3, 3, 4, 1, 1]) * 4
     assert set(total["backtest"]) >= {"model", "seasonal_naive", "days"}
-    assert set(total["backtest"]["model"]) == {"mape", "smape"}
+    assert set(total["backtest"]["model"]) == {"mape", "smape", "wape"}
     assert [item["title"] for item in body["items"]] == ["螺栓", "螺母"]      # busiest first
     bolts = body["items"][0]
     # a perfectly repeating week: both methods forecast the week again

@@ -15,7 +15,8 @@ from engine.resources import bundled_app_path
 from engine.storage.install import install_app
 
 SMALL = {"days": 42, "products": 3, "orders_per_day": 4, "end": date(2026, 6, 30)}
-ROW = re.compile(r"^\s*(\d+)\s+(\S+%|n/a)\s+(\S+%)\s+(\S+%|n/a)\s+(\S+%)\s+(model|naive)\s+(.+)$")
+PERCENT = r"\s+(\S+%|n/a)"
+ROW = re.compile(r"^\s*(\d+)" + PERCENT * 6 + r"\s+(model|naive)\s+(.+)$")
 
 
 @pytest.fixture
@@ -37,11 +38,13 @@ def test_the_backtest_prints_both_errors_in_total_and_for_the_top_products(demo,
     assert "model (Holt-Winters)" in result.output and "seasonal-naive" in result.output
     rows = [ROW.match(line) for line in result.output.splitlines()]
     rows = [row for row in rows if row]
-    assert [row.group(7) for row in rows][0] == "total" and len(rows) == 3
+    assert [row.group(9) for row in rows][0] == "total" and len(rows) == 3
     assert all(row.group(1) == "14" for row in rows)                # 2 folds × 7 days scored
     for row in rows:
-        model, naive = float(row.group(3)[:-1]), float(row.group(5)[:-1])
+        model, naive = float(row.group(3)[:-1]), float(row.group(6)[:-1])
         assert 0 <= model <= 200 and 0 <= naive <= 200            # sMAPE's range
+        model_wape, naive_wape = float(row.group(4)[:-1]), float(row.group(7)[:-1])
+        assert row.group(8) == ("model" if model_wape < naive_wape else "naive")
 
 
 def test_bad_input_is_one_clear_line_and_exit_1(sales_history, cli_env):

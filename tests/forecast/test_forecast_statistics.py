@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine.runtime.analysis.backtest import backtest, mape, minimum_history, smape
+from engine.runtime.analysis.backtest import backtest, mape, minimum_history, smape, wape
 from engine.runtime.analysis.forecast import (NotEnoughHistory, daily_values, holt_winters,
                                               seasonal_naive)
 
@@ -31,6 +31,7 @@ def test_holt_winters_beats_seasonal_naive_on_a_seasonal_trending_series(seed):
     assert result.days == 42
     assert result.model.smape < result.baseline.smape
     assert result.model.mape < result.baseline.mape
+    assert result.wins("wape")
 
 
 def test_the_forecast_follows_the_weekly_pattern_and_the_band_holds_the_truth():
@@ -57,6 +58,8 @@ def test_metrics_by_hand_and_zero_actuals():
     assert mape([0, 50], [5, 40]) == pytest.approx(20.0)           # the zero day is left out
     assert mape([0, 0], [1, 2]) is None
     assert smape([100, 0, 0], [50, 0, 4]) == pytest.approx(100 * (2 * 50 / 150 + 0 + 2) / 3)
+    assert wape([100, 0, 0], [50, 0, 4]) == pytest.approx(100 * 54 / 100)
+    assert wape([0, 0], [1, 1]) is None
 
 
 def test_short_and_empty_histories_fall_back_and_never_go_negative():

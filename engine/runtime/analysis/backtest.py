@@ -1,12 +1,16 @@
 """Forecast errors and the rolling-origin backtest that measures them.
 
-Metrics, both in percent:
+Metrics, all in percent:
 - MAPE = mean(|actual − forecast| / |actual|) over the days whose actual is not
   zero. A day without sales has no percentage error (it would divide by zero),
   so it is left out; when every actual is zero MAPE is undefined (None). This
   is why sMAPE is the headline number for item-level daily sales.
 - sMAPE = mean(2·|actual − forecast| / (|actual| + |forecast|)), 0…200 %, over
-  every day; a day where both are zero is a perfect 0 (not 0/0).
+  every day; a day where both are zero is a perfect 0 (not 0/0). On
+  intermittent item sales it punishes any forecast on a zero day with 200 %, so
+  a spiky baseline can look better than a smooth forecast that is closer in sum.
+- WAPE = Σ|actual − forecast| / Σ|actual| (weighted absolute percentage error):
+  defined with zero days, weighted by volume; the one to read for item demand.
 
 Rolling origin: with K folds of horizon H the origins are n − K·H, …, n − H;
 each fold fits on everything before its origin and is scored on the H days
@@ -32,6 +36,13 @@ def mape(actual: Sequence[float], forecast: Sequence[float]) -> float | None:
     return 100.0 * sum(abs(a - f) / abs(a) for a, f in pairs) / len(pairs)
 
 
+def wape(actual: Sequence[float], forecast: Sequence[float]) -> float | None:
+    volume = sum(abs(a) for a in actual)
+    if volume == 0:
+        return None
+    return 100.0 * sum(abs(a - f) for a, f in zip(actual, forecast)) / volume
+
+
 def smape(actual: Sequence[float], forecast: Sequence[float]) -> float | None:
     if not actual:
         return None
@@ -46,9 +57,14 @@ def smape(actual: Sequence[float], forecast: Sequence[float]) -> float | None:
 class Errors:
     mape: float | None
     smape: float | None
+    wape: float | None = None
+
+    @classmethod
+    def of(cls, actual: Sequence[float], forecast: Sequence[float]) -> "Errors":
+        return cls(mape(actual, forecast), smape(actual, forecast), wape(actual, forecast))
 
     def as_dict(self) -> dict:
-        return {"mape": _round(self.mape), "smape": _round(self.smape)}
+        return {"mape": _round(self.mape), "smape": _round(self.smape), "wape": _round(self.wape)}
 
 
 @dataclass(frozen=True)
@@ -63,8 +79,12 @@ class BacktestResult:
     @property
     def model_wins(self) -> bool:
         """The model's sMAPE is lower than the baseline's."""
-        return (self.model.smape is not None and self.baseline.smape is not None
-                and self.model.smape < self.baseline.smape)
+        return self.wins("smape")
+
+    def wins(self, metric: str) -> bool:
+        """The model's error by `metric` (mape, smape, wape) is lower than the baseline's."""
+        mine, theirs = getattr(self.model, metric), getattr(self.baseline, metric)
+        return mine is not None and theirs is not None and mine < theirs
 
     def as_dict(self) -> dict:
         return {"horizon": self.horizon, "folds": self.folds, "days": self.days,
@@ -101,8 +121,8 @@ def backtest_values(values: Sequence[float], first_day: date, *, horizon: int, f
         model.extend(p.value for p in fitted.points)
         naive.extend(p.value for p in baseline.points)
         method = fitted.method
-    return BacktestResult(horizon, folds, len(actual), Errors(mape(actual, model), smape(actual, model)),
-                          Errors(mape(actual, naive), smape(actual, naive)), method)
+    return BacktestResult(horizon, folds, len(actual), Errors.of(actual, model), Errors.of(actual, naive),
+                          method)
 
 
 def backtest(history: Sequence[tuple[date, float]], *, horizon: int, folds: int,
