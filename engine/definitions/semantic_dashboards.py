@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from engine.definitions.semantic_context import Context, Path, as_dict, enumerate_dicts
-from engine.definitions.semantic_expressions import check_expression, form_scope, row_scope, suggest
+from engine.definitions.semantic_expressions import suggest
 from engine.definitions.semantic_names import check_duplicates, named_items
 
 SERIES_TYPES = ("line", "bar", "stacked_bar")
@@ -130,13 +130,15 @@ def _check_chart(ctx: Context, chart: dict, path: Path, reports: dict[str, _Repo
 
 
 def _check_filter(ctx: Context, item: dict, path: Path, report: _ReportColumns) -> None:
+    """The same check as a report's own filter: names of the source rows, and
+    it must run as SQL (else the tile or chart would be refused at run time)."""
+    from engine.definitions.semantic_reports import _check_filter as check_report_filter
+    from engine.definitions.semantic_reports import _Source
     source = ctx.value(item, "filter", path, str)
     ref = report.spec.get("source")
     if source is None or not isinstance(ref, str):
         return
     form, subform = ctx.index.resolve_ref(ref)
-    if form is None or ("." in ref and subform is None):
+    if form is None or ("." in ref and (subform is None or subform.opaque)):
         return                        # the report's own checks name the bad source
-    scope = row_scope(form, subform) if subform is not None else form_scope(form)
-    check_expression(ctx, path + ("filter",), source, scope, user=True)
-
+    check_report_filter(ctx, path + ("filter",), source, _Source(ctx, form, subform))

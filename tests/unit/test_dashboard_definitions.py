@@ -70,6 +70,10 @@ def test_shipped_dashboards_are_valid_and_compile():
      "dashboards[0].charts[0].filter", None),
     (dict(tiles=[{"report": "sales_by_month", "measure": "revenue", "filter": "date >= "}]),
      "dashboards[0].tiles[0].filter", None),
+    (dict(tiles=[{"report": "sales_by_month", "measure": "revenue", "filter": "len(note) > 3"}]),
+     "dashboards[0].tiles[0].filter", None),
+    (dict(charts=[chart(report="revenue_by_category", x="category", filter="parent.colour == 1")]),
+     "dashboards[0].charts[0].filter", None),
     (dict(roles=["manager", "managr"]),
      "dashboards[0].roles[1]", "unknown role 'managr'"),
 ])
