@@ -120,3 +120,9 @@ def test_duplicate_dashboard_names():
     definition = with_dashboard()
     definition["dashboards"].append({"name": "board"})
     assert errors(definition) == [("dashboards[1].name", "duplicate dashboard 'board'")]
+
+
+def test_stacked_bars_without_series_are_a_warning_only():
+    problems = validate_definition(with_dashboard(charts=[chart(type="stacked_bar")]))
+    assert [(p.path, p.severity, p.message) for p in problems] == [
+        ("dashboards[0].charts[0]", "warning", "a stacked_bar without series draws plain bars")]
