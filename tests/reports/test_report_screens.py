@@ -56,3 +56,10 @@ def test_refused_reports_are_error_pages(client, app, book):
     alice = signed_in(client, app, "alice")
     assert alice.get("/apps/inventory/reports/monthly_margin_by_product").status_code == 403
     assert alice.get("/apps/inventory/reports/nope").status_code == 404
+
+
+def test_states_show_their_labels(client, app, book):
+    boss = signed_in(client, app, "boss")
+    page = boss.get("/apps/inventory/reports/orders_by_status",
+                    headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "已发货" in page and "草稿" in page and "状态" in page

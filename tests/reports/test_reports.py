@@ -139,3 +139,15 @@ def test_a_bad_filter_is_400_naming_the_problem(app, book, bad, message):
 def test_unknown_report_is_404(app, book):
     with pytest.raises(NotFound):
         run(app, "nope")
+
+
+def test_group_by_the_workflow_state(app, book):
+    counts = defaultdict(lambda: [0, Decimal(0)])
+    for order in book.orders:
+        counts[order["status"]][0] += 1
+        counts[order["status"]][1] += dec(order["total"])
+    expected = sorted(([state, n, total] for state, (n, total) in counts.items()),
+                      key=lambda r: (-r[1], r[0]))
+    result = run(app, "orders_by_status")
+    assert result.rows == expected
+    assert result.columns[0].type == "select" and result.columns[0].label == {"zh": "状态", "en": "Status"}

@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import DataError
 
 from engine.definitions.model import Report
-from engine.runtime.errors import NotFound, ServiceError
+from engine.runtime.errors import BadRequest, ErrorDetail, NotFound, ServiceError
 from engine.runtime.permissions.access import access_for
 from engine.runtime.reports.result import ReportColumn, ReportResult
 
@@ -61,8 +62,6 @@ def run_report(app_name: str, report_name: str, *, actor, filter: str | None = N
 
 
 def _execute(connection, statement):
-    from sqlalchemy.exc import DataError
-    from engine.runtime.errors import BadRequest, ErrorDetail
     try:
         return connection.execute(statement).all()
     except DataError as error:     # what only the stored values reveal (PostgreSQL)

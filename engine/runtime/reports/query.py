@@ -22,7 +22,7 @@ from sqlalchemy import BigInteger, cast, func, select, type_coerce
 from sqlalchemy.types import NullType
 from sqlalchemy.sql.elements import ColumnElement
 
-from engine.definitions.model import Report, ReportGroup, ReportMeasure, localized
+from engine.definitions.model import Report, ReportGroup, ReportMeasure
 from engine.runtime.errors import BadRequest, ErrorDetail, Forbidden
 from engine.runtime.expressions import ExpressionError
 from engine.runtime.filters import filter_to_sql
@@ -80,13 +80,14 @@ def plan_report(loaded, report: Report, actor, dialect: str, *, extra_filter: st
                 limit: int | None = None, export: bool = False) -> ReportPlan:
     source = ReportSource(loaded, report, actor)
     source.require_read(export=export)
-    hidden: list[ErrorDetail] = []
+    hidden: list[tuple[str, str]] = []          # (column, field) read but hidden from the actor
     groups = [_group(source, group, dialect, hidden) for group in report.group_by]
     measured = [_measure(source, measure, hidden) for measure in report.measures]
     aggregates = [(column, sql) for column, sql, _ in measured]
     if hidden:
-        names = ", ".join(sorted({d.message.split("'")[1] for d in hidden}))
-        raise Forbidden(f"The report {report.name} uses fields hidden from you: {names}", hidden)
+        names = ", ".join(sorted({field for _, field in hidden}))
+        raise Forbidden(f"The report {report.name} uses fields hidden from you: {names}",
+                        [ErrorDetail(column, f"'{field}' is hidden from you") for column, field in hidden])
     selected = {column.name: sql.label(column.name) for column, sql in groups + aggregates}
     statement = select(*selected.values())
     for condition in _conditions(source, report, extra_filter):
@@ -104,7 +105,7 @@ def plan_report(loaded, report: Report, actor, dialect: str, *, extra_filter: st
 
 
 def _group(source: ReportSource, group: ReportGroup, dialect: str,
-           hidden: list[ErrorDetail]) -> tuple[ReportColumn, ColumnElement]:
+           hidden: list[tuple[str, str]]) -> tuple[ReportColumn, ColumnElement]:
     chain = tuple(group.field.split("."))
     name = source.resolve(chain)
     _note_hidden(name, group.name, hidden)
@@ -116,7 +117,7 @@ def _group(source: ReportSource, group: ReportGroup, dialect: str,
     return ReportColumn(group.name, label, "group", kind, group.bucket), sql
 
 
-def _measure(source: ReportSource, measure: ReportMeasure, hidden: list[ErrorDetail]):
+def _measure(source: ReportSource, measure: ReportMeasure, hidden: list[tuple[str, str]]):
     """(column, SQL, converter of the raw value or None)."""
     label = labels.measure_label(source, measure)
     if measure.expression is None:
@@ -152,10 +153,9 @@ def _typed(source: ReportSource, chain: tuple[str, ...]) -> tuple[str, int] | No
     return name.type, name.scale
 
 
-def _note_hidden(name: Name, column: str, hidden: list[ErrorDetail]) -> None:
+def _note_hidden(name: Name, column: str, hidden: list[tuple[str, str]]) -> None:
     if name.level == "hidden":
-        field = ".".join(name.chain)
-        hidden.append(ErrorDetail(column, f"'{field}' is hidden from you"))
+        hidden.append((column, ".".join(name.chain)))
 
 
 def _conditions(source: ReportSource, report: Report, extra: str | None) -> list:
@@ -209,6 +209,3 @@ def parse_sort(sort: str) -> list[tuple[str, bool]]:
             keys.append((part.lstrip("-+"), part.startswith("-")))
     return keys
 
-
-def column_title(column: ReportColumn, language: str | None) -> str:
-    return localized(column.label, language)

@@ -32,7 +32,7 @@ SYSTEM_TYPES = {"id": "integer", "version": "integer", "created_at": "datetime",
                 "parent_id": "integer", "position": "integer"}
 FORM_SYSTEM = ("id", "created_at", "created_by", "updated_at", "updated_by", "version")
 ROW_SYSTEM = ("id", "parent_id", "position")
-UNGROUPABLE = ("multiselect", "attachment", "subform")
+STATE_LABEL = {"en": "Status", "zh": "状态"}      # a workflow state not declared as a field
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,8 @@ class ReportSource:
         else:
             field = form.field(name)
             if field is None and form.workflow and form.workflow.field == name:
-                field = FieldModel(name=name, type="select", label=form.label)
+                field = FieldModel(name=name, type="select", label=STATE_LABEL,
+                                   options=form.workflow.states)
         if field is None or field.is_subform:
             raise KeyError(name)
         return field
