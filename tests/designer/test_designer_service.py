@@ -323,3 +323,13 @@ def test_event_rules_are_edited_and_told_as_sentences(designer_client, shop_defi
     page = designer_client.get("/designer/apps/shop/rules").data.decode()
     assert "当商品被新建或删除时，通知clerk：“新商品 {name}”" in page
     assert "When a Product is created or deleted, notify clerk: “New product {name}”." in page
+
+
+def test_the_whole_definition_can_be_saved_as_json(designer_client, shop_definition):
+    _import(designer_client, shop_definition)
+    changed = dict(shop_definition, forms=[dict(shop_definition["forms"][0], title="nope")])
+    answer = designer_client.post("/designer/apps/shop/draft", json=changed).get_json()
+    assert [e["path"] for e in answer["errors"] if e["severity"] == "error"] == ["forms[0].title"]
+    assert designer_client.get("/designer/apps/shop/draft").get_json()["definition"] == changed
+    renamed = designer_client.post("/designer/apps/shop/draft", json=dict(changed, app="other"))
+    assert renamed.status_code == 422 and renamed.get_json()["error"]["details"][0]["field"] == "app"
