@@ -91,3 +91,12 @@ def test_bad_input_answers_json_errors(client, sales_history):
     assert wrong.status_code == 422 and wrong.get_json()["error"]["details"][0]["field"] == "quantity"
     assert buyer.post(URL + "/requests", json={"item": 1, "qty": 3}).status_code == 400
     assert api(client, sales_history, "seller").get(URL).status_code == 400    # sees no shipped orders
+
+
+def test_the_openapi_document_lists_the_forecast_paths(client, sales_history):
+    document = api(client, sales_history, "buyer").get("/openapi.json").get_json()
+    paths = document["paths"]
+    assert set(paths[URL]) == {"get"} and set(paths[URL + "/suggestions"]) == {"get"}
+    request = paths[URL + "/requests"]["post"]
+    assert set(request["responses"]) >= {"201", "403", "422"}
+    assert request["requestBody"]["content"]["application/json"]["schema"]["required"] == ["item", "quantity"]

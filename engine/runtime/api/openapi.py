@@ -66,6 +66,8 @@ def build_document(apps, actor: Actor | None = SYSTEM) -> dict[str, Any]:
         add_report_paths(document, loaded, actor, _operation)
         from engine.runtime.analysis.inventory_openapi import add_inventory_paths
         add_inventory_paths(document, loaded, actor, _operation)
+        from engine.runtime.analysis.forecast_openapi import add_forecast_paths
+        add_forecast_paths(document, loaded, actor, _operation)
     return document
 
 
