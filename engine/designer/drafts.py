@@ -47,8 +47,11 @@ def _plain(definition: Any) -> Any:
     return json.loads(json.dumps(definition, default=str))
 
 
-def get_draft(connection: Connection, app: str) -> Draft | None:
-    row = connection.execute(select(drafts_table).where(drafts_table.c.app == app)).mappings().first()
+def get_draft(connection: Connection, app: str, *, lock: bool = False) -> Draft | None:
+    """The draft; `lock` holds its row until the transaction ends (PostgreSQL
+    FOR UPDATE; SQLite writers are already serialised by BEGIN IMMEDIATE)."""
+    query = select(drafts_table).where(drafts_table.c.app == app)
+    row = connection.execute(query.with_for_update() if lock else query).mappings().first()
     if row is None:
         return None
     return Draft(row["app"], dict(row["definition"]), row["author_id"], row["base_version_id"],

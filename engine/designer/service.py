@@ -190,13 +190,18 @@ def save_definition(database: Database, app: str, definition: Any, actor: Actor)
 
 def patch_draft(database: Database, app: str, operations: list, actor: Actor
                 ) -> tuple[dict, list[DefinitionError]]:
-    draft = load_draft(database, app, actor)
-    try:
-        definition = apply_patch(draft.definition, operations)
-    except PatchError as exc:
-        raise DesignerError(str(exc), exc.path) from None
-    _retype_fields(draft.definition, definition, operations)
-    return definition, save_definition(database, app, definition, actor)
+    """Apply a patch to the latest draft, read and written in one transaction with
+    the draft's row locked, so two designers' patches never overwrite each other."""
+    load_draft(database, app, actor)
+    with database.transaction() as connection:
+        draft = drafts.get_draft(connection, app, lock=True)
+        try:
+            definition = apply_patch(draft.definition, operations)
+        except PatchError as exc:
+            raise DesignerError(str(exc), exc.path) from None
+        _retype_fields(draft.definition, definition, operations)
+        drafts.save_draft(connection, app, definition, author_id=actor.user_id)
+    return definition, problems_of(definition)
 
 
 _FIELD_TYPE = re.compile(r"^(forms\[\d+\](?:\.fields\[\d+\])+)\.type$")
