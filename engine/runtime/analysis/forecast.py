@@ -14,6 +14,9 @@ Why these choices:
   fitted state-space model (fixed random seed: the same data gives the same
   band); the fallbacks use the in-sample residual spread growing with √h.
 - Demand is never negative: point forecasts and lower bounds are clipped at 0.
+- Fits run with single-threaded BLAS (threadpoolctl): the optimiser makes
+  thousands of tiny BLAS calls, and waking a thread pool for each one made a
+  page of fits 9× slower on a busy 2-core machine.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from statistics import NormalDist
 from typing import Iterable, Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 DEFAULT_SEASON_LENGTH = 7
 DEFAULT_LEVEL = 0.90                 # central prediction interval
@@ -98,6 +102,13 @@ def holt_winters_values(values: Sequence[float], first_day: date, horizon: int, 
         raise NotEnoughHistory("no history to forecast from")
     if np.ptp(y) == 0:               # constant (often all zero): nothing to smooth
         return _constant(float(y[0]), first_day, horizon)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _smoothed(y, first_day, horizon, season_length, level, intervals)
+
+
+def _smoothed(y: np.ndarray, first_day: date, horizon: int, season_length: int, level: float,
+              intervals: bool) -> Forecast:
+    """Holt-Winters when there are two seasons and a bit, else damped Holt, else the mean."""
     if len(y) >= 2 * season_length + 4:
         fitted = _fit(y, seasonal=season_length)
         if fitted is not None:
