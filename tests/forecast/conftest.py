@@ -33,7 +33,8 @@ def sales_history(shop, monkeypatch):  # noqa: F811
     shop.tokens = {}
     with get_db(shop.app).transaction() as connection:
         for name, roles, admin in (("admin", [], True), ("buyer", ["purchasing"], False),
-                                   ("seller", ["sales"], False), ("boss", ["manager"], False)):
+                                   ("seller", ["sales"], False), ("boss", ["manager"], False),
+                                   ("nobody", [], False)):
             identity.create_user(connection, name, PASSWORD, is_admin=admin,
                                  roles=[("inventory", role) for role in roles])
             shop.tokens[name] = identity.create_token(connection, name)

@@ -91,6 +91,8 @@ def test_bad_input_answers_json_errors(client, sales_history):
     assert wrong.status_code == 422 and wrong.get_json()["error"]["details"][0]["field"] == "quantity"
     assert buyer.post(URL + "/requests", json={"item": 1, "qty": 3}).status_code == 400
     assert api(client, sales_history, "seller").get(URL).status_code == 400    # sees no shipped orders
+    refused = api(client, sales_history, "nobody").get(URL)                   # may not run the report
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
 
 
 def test_the_openapi_document_lists_the_forecast_paths(client, sales_history):
