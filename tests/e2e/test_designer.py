@@ -284,3 +284,44 @@ def _use_the_app(page, live):
     stock = service.list("store", "stock", actor=admin).items
     assert [(s["product"], s["warehouse"], s["on_hand"]) for s in stock] == [(tea["id"], warehouse["id"], -4)]
     switch_user(page, live, "dana")
+
+
+def test_without_javascript_the_designer_still_builds_and_publishes(browser, designer_live):
+    """The main operations are plain form posts: create, add, edit, reorder, publish."""
+    live = designer_live
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1024, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        sign_in(page, live, "dana")
+        page.goto(f"{live.url}/designer/")
+        submit_in(page, "create-app", name="notes", label_zh="笔记", label_en="Notes")
+        add_form(page, "note", "笔记", "Note")
+        page.goto(f"{live.url}/designer/apps/notes/forms/0")
+        add_field(page, "body", "textarea", "正文", "Body")
+        add_field(page, "pages", "integer", "页数", "Pages")
+        page.locator('tbody[data-path="forms[0].fields[2]"] summary').first.click()
+        page.fill('[data-path="forms[0].fields[2].max"]', "abc")          # not a number
+        with page.expect_navigation():
+            page.locator("[data-save]").click()
+        assert "number" in page.locator('[data-errors-for="forms[0].fields[2].max"]').inner_text()
+        if not page.locator('[data-path="forms[0].fields[2].max"]').is_visible():
+            page.locator('tbody[data-path="forms[0].fields[2]"] summary').first.click()
+        page.fill('[data-path="forms[0].fields[2].max"]', "500")
+        page.check('[data-path="forms[0].fields[1].required"]')
+        with page.expect_navigation():
+            page.locator('tbody[data-path="forms[0].fields[2]"] button[title="Move up"]').click()
+        assert page.locator('tbody[data-move-list="forms[0].fields"]').nth(1).get_attribute(
+            "data-field-name") == "pages"
+        page.goto(f"{live.url}/designer/apps/notes/publish")
+        with page.expect_navigation():
+            page.get_by_test_id("publish").click()
+        assert page.get_by_test_id("versions").locator("tr[data-version]").count() == 1
+        from engine.db import get_db
+        from engine.storage.install import load_installed_definition
+        with get_db(live.app).read() as connection:
+            fields = load_installed_definition(connection, "notes")["forms"][0]["fields"]
+        assert [(f["name"], f.get("required"), f.get("max")) for f in fields] == [
+            ("name", True, None), ("pages", None, 500), ("body", True, None)]
+    finally:
+        context.close()
