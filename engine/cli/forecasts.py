@@ -20,7 +20,10 @@ def forecast() -> None:
 @click.option("--folds", type=click.IntRange(1, 20), help="Rolling origins (default: the forecast's folds).")
 @click.option("--top", type=click.IntRange(0, 1000), default=5, show_default=True,
               help="Also show this many items, busiest first.")
-def backtest(app_name: str, name: str | None, horizon: int | None, folds: int | None, top: int) -> None:
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Backtest as on this day: later sales are left out (default: the last day with sales).")
+def backtest(app_name: str, name: str | None, horizon: int | None, folds: int | None, top: int,
+             as_of) -> None:
     """Rolling-origin backtest: MAPE, sMAPE and WAPE of Holt-Winters and of seasonal-naive.
 
     MAPE leaves out days without sales (no percentage error exists there);
@@ -33,7 +36,8 @@ def backtest(app_name: str, name: str | None, horizon: int | None, folds: int | 
         name = name or _first_forecast(app_name)
         try:
             run = run_forecast(app_name, name, actor=SYSTEM, horizon=horizon, folds=folds,
-                               top=top or None, items=[] if top == 0 else None)
+                               top=top or None, items=[] if top == 0 else None,
+                               as_of=as_of.date() if as_of else None)
         except ServiceError as error:
             raise CliError(str(error)) from None
     if run.total.backtest is None:

@@ -102,3 +102,20 @@ def test_the_openapi_document_lists_the_forecast_paths(client, sales_history):
     request = paths[URL + "/requests"]["post"]
     assert set(request["responses"]) >= {"201", "403", "422"}
     assert request["requestBody"]["content"]["application/json"]["schema"]["required"] == ["item", "quantity"]
+
+
+def test_as_of_moves_the_forecast_origin(client, sales_history):
+    buyer = api(client, sales_history, "buyer")
+    last_day = FIRST_DAY + timedelta(days=DAYS - 1)
+    later = buyer.get(URL, query_string={"horizon": 7, "folds": 1,
+                                         "as_of": (last_day + timedelta(days=3)).isoformat()}).get_json()
+    assert later["history_end"] == (last_day + timedelta(days=3)).isoformat()
+    assert later["total"]["points"][0]["date"] == (last_day + timedelta(days=4)).isoformat()
+    assert later["total"]["history_days"] == DAYS + 3                       # three days without sales
+    earlier = buyer.get(URL, query_string={"horizon": 7, "folds": 1,
+                                           "as_of": (FIRST_DAY + timedelta(days=20)).isoformat()}).get_json()
+    assert earlier["total"]["history_days"] == 21
+    assert earlier["total"]["history_total"] == sum([16, 14, 12, 11, 15, 4, 3]) * 3
+    assert buyer.get(URL, query_string={"as_of": "2026-13-01"}).status_code == 400
+    before = buyer.get(URL, query_string={"as_of": (FIRST_DAY - timedelta(days=1)).isoformat()})
+    assert before.status_code == 400 and "no rows the caller may see up to" in before.get_json()["error"]["message"]

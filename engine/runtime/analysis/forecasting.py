@@ -4,7 +4,8 @@ apply), then forecast and backtest the total and each item.
 
 The history runs from the first day with sales to the last one (days between
 without sales count as zero); the forecast starts the day after the last day
-with sales. An item's own history starts at its first sale.
+with sales, or after `as_of` when given (later rows are left out, missing days
+up to it count as zero). An item's own history starts at its first sale.
 
 Fits are memoised on the exact daily values (an LRU cache per process): the
 same data asked for again, by the page and then the suggestions, is not refit.
@@ -84,7 +85,7 @@ def forecast_definition(app_name: str, name: str) -> ForecastModel:
 
 def run_forecast(app_name: str, name: str, *, actor, horizon: int | None = None,
                  folds: int | None = None, top: int | None = None, with_backtest: bool = True,
-                 items: list[int] | None = None) -> ForecastRun:
+                 items: list[int] | None = None, as_of: date | None = None) -> ForecastRun:
     """Forecast the total and the items (`top` busiest, or the ids in `items`).
 
     Raises NotFound (app, forecast, report), Forbidden (the report's rights),
@@ -93,10 +94,13 @@ def run_forecast(app_name: str, name: str, *, actor, horizon: int | None = None,
     horizon = _positive("horizon", horizon, definition.horizon, 366)
     folds = _positive("folds", folds, definition.folds, 20)
     series, titles = read_history(app_name, definition, actor=actor)
+    if as_of is not None:
+        series = {item: kept for item, days in series.items()
+                  if (kept := {day: value for day, value in days.items() if day <= as_of})}
     if not series:
-        raise BadRequest(f"Forecast {name!r} has no history: the report "
-                         f"{definition.report!r} has no rows the caller may see")
-    end = max(max(days) for days in series.values())
+        raise BadRequest(f"Forecast {name!r} has no history: the report {definition.report!r} has "
+                         f"no rows the caller may see" + (f" up to {as_of.isoformat()}" if as_of else ""))
+    end = as_of or max(max(days) for days in series.values())
     total_days: dict[date, float] = {}
     for days in series.values():
         for day, value in days.items():

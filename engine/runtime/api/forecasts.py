@@ -10,6 +10,8 @@ the caller, so their create right on the request form applies.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import jsonify, request
 
 from engine.runtime.analysis.forecasting import run_forecast
@@ -33,10 +35,22 @@ def int_arg(name: str, maximum: int) -> int | None:
     return int(raw)
 
 
+def date_arg(name: str) -> date | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"'{name}' must be a date (YYYY-MM-DD)",
+                         [ErrorDetail(name, "expected YYYY-MM-DD")]) from None
+
+
 @api.get(FORECAST)
 def get_forecast(app: str, name: str):
     run = run_forecast(app, name, actor=current_actor(), horizon=int_arg("horizon", 366),
-                       folds=int_arg("folds", 20), top=int_arg("top", 1000) or DEFAULT_TOP)
+                       folds=int_arg("folds", 20), top=int_arg("top", 1000) or DEFAULT_TOP,
+                       as_of=date_arg("as_of"))
     return jsonify(run.as_dict())
 
 
