@@ -43,6 +43,8 @@ PARAMS = [
     {"name": "horizon", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 366}},
     {"name": "folds", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 20}},
     {"name": "top", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+    {"name": "as_of", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+     "description": "Forecast from the day after this one (default: the last day with sales)"},
 ]
 
 
