@@ -57,8 +57,10 @@ translations: $(DEV_STAMP)
 	$(BIN)/pybabel update -i engine/translations/messages.pot -d engine/translations -l zh
 	$(BIN)/pybabel compile -d engine/translations
 
+# Benchmarks against hand-written baselines (docs/performance.md); QUICK=1 for
+# smaller data sets. Writes the results table into docs/performance.md.
 bench: $(DEV_STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.run_all $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -2,7 +2,7 @@
 against a hand-written SQLAlchemy Core baseline doing the same writes
 (order row, 10 line rows, autonumber, change-log entry) in one transaction each.
 
-    python -m benchmarks.bench_create_orders [--orders N] [--database-url URL]
+    python -m benchmarks.bench_create_orders [--orders N] [--rounds R] [--database-url URL]
 
 Prints both times and `RATIO create_order <engine/baseline> <target>`.
 """
@@ -17,6 +17,8 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import insert, select
+
+from benchmarks.common import Result, interleaved, sqlite_url
 
 TARGET = 2.0
 LINES = 10
@@ -53,71 +55,89 @@ def run_engine(service, actor, customer, warehouse, products, count) -> float:
 
 def run_baseline(database, loaded, customer, warehouse, products, count) -> float:
     """What a careful hand-written app would execute for the same orders."""
+    started = time.perf_counter()
+    for _ in range(count):
+        with database.transaction() as connection:
+            baseline_insert(connection, loaded, customer, warehouse, [pid for pid, _ in products], 2)
+    return time.perf_counter() - started
+
+
+def baseline_insert(connection, loaded, customer, warehouse, product_ids, qty) -> dict:
+    """One order with its lines, hand-written: number, prices, link checks, rows,
+    change-log entry. Returns the stored order as JSON-ready values."""
     from engine.runtime import audit
     from engine.runtime.records import autonumber
     orders = loaded.tables.form("sales_order")
     lines_table = loaded.tables.subform("sales_order", "lines")
     product_table, customer_table, warehouse_table = (
         loaded.tables.form(name) for name in ("product", "customer", "warehouse"))
-    started = time.perf_counter()
-    for _ in range(count):
-        with database.transaction() as connection:
-            number = autonumber.next_number(connection, "orders", "sales_order", "number",
-                                            "SO{YYYY}{MM}-{seq:4}", date.today())
-            # The same lookups the engine needs: prices to fill in, links to check.
-            prices = dict(connection.execute(
-                select(product_table.c.id, product_table.c.unit_price)
-                .where(product_table.c.id.in_([pid for pid, _ in products]))).all())
-            linked = connection.execute(select(customer_table.c.id).where(customer_table.c.id == customer)).all()
-            linked += connection.execute(select(warehouse_table.c.id).where(warehouse_table.c.id == warehouse)).all()
-            assert len(prices) == len(products) and len(linked) == 2
-            rows = [{"product": pid, "qty": Decimal(2), "price": prices[pid], "amount": prices[pid] * 2}
-                    for pid, _ in products]
-            total = sum(r["amount"] for r in rows)
-            now = audit.utcnow()
-            order_id = connection.execute(insert(orders).values(
-                number=number, customer=customer, warehouse=warehouse, date=date.today(),
-                total=total, status="draft", created_at=now, updated_at=now, version=1)
-            ).inserted_primary_key[0]
-            connection.execute(insert(lines_table), [dict(r, parent_id=order_id, position=i)
-                                                     for i, r in enumerate(rows)])
-            snapshot = {"id": order_id, "number": number, "total": float(total),
-                        "lines": [{k: float(v) if isinstance(v, Decimal) else v for k, v in r.items()}
-                                  for r in rows]}
-            connection.execute(insert(audit.change_log).values(
-                tx_id=audit.new_transaction_id(), at=now, actor_id=None, actor_name="system",
-                app="orders", form="sales_order", record_id=order_id, action="create",
-                cause_kind="system", cause_detail=None, changes=json.loads(json.dumps(snapshot)),
-                snapshot=snapshot))
-    return time.perf_counter() - started
+    number = autonumber.next_number(connection, "orders", "sales_order", "number",
+                                    "SO{YYYY}{MM}-{seq:4}", date.today())
+    # The same lookups the engine needs: prices to fill in, links to check.
+    prices = dict(connection.execute(
+        select(product_table.c.id, product_table.c.unit_price)
+        .where(product_table.c.id.in_(product_ids))).all())
+    linked = connection.execute(select(customer_table.c.id).where(customer_table.c.id == customer)).all()
+    linked += connection.execute(select(warehouse_table.c.id).where(warehouse_table.c.id == warehouse)).all()
+    assert len(prices) == len(set(product_ids)) and len(linked) == 2
+    rows = [{"product": pid, "qty": Decimal(qty), "price": prices[pid], "amount": prices[pid] * qty}
+            for pid in product_ids]
+    total = sum(r["amount"] for r in rows)
+    now = audit.utcnow()
+    order_id = connection.execute(insert(orders).values(
+        number=number, customer=customer, warehouse=warehouse, date=date.today(),
+        total=total, status="draft", created_at=now, updated_at=now, version=1)
+    ).inserted_primary_key[0]
+    connection.execute(insert(lines_table), [dict(r, parent_id=order_id, position=i)
+                                             for i, r in enumerate(rows)])
+    snapshot = {"id": order_id, "number": number, "total": float(total), "customer": customer,
+                "warehouse": warehouse, "status": "draft", "version": 1,
+                "lines": [{k: float(v) if isinstance(v, Decimal) else v for k, v in r.items()}
+                          for r in rows]}
+    connection.execute(insert(audit.change_log).values(
+        tx_id=audit.new_transaction_id(), at=now, actor_id=None, actor_name="system",
+        app="orders", form="sales_order", record_id=order_id, action="create",
+        cause_kind="system", cause_detail=None, changes=json.loads(json.dumps(snapshot)),
+        snapshot=snapshot))
+    return snapshot
 
 
-def main(argv=None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=200)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args(argv)
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='ld-bench-')}/bench.db"
-    app = build_app(url)
+def measure(database_url: str, orders: int, rounds: int) -> Result:
+    app = build_app(database_url)
     from engine.db import get_db
     from engine.runtime.actor import SYSTEM
     from engine.runtime.records.service import get_record_service
     from engine.runtime.registry import get_registry
-    service = get_record_service(app)
+    service, database = get_record_service(app), get_db(app)
     customer, warehouse, products = seed(service, SYSTEM)
-    with get_db(app).read() as connection:
+    with database.read() as connection:
         loaded = get_registry(app).get(connection, "orders")
     run_engine(service, SYSTEM, customer, warehouse, products, 5)          # warm caches
-    run_baseline(get_db(app), loaded, customer, warehouse, products, 5)
-    baseline = run_baseline(get_db(app), loaded, customer, warehouse, products, args.orders)
-    engine_time = run_engine(service, SYSTEM, customer, warehouse, products, args.orders)
-    ratio = engine_time / baseline
-    backend = get_db(app).dialect
-    print(f"create_order ({backend}, {args.orders} orders x {LINES} lines): "
-          f"engine {engine_time * 1000 / args.orders:.2f} ms/order, "
-          f"baseline {baseline * 1000 / args.orders:.2f} ms/order")
-    print(f"RATIO create_order {ratio:.2f} {TARGET}")
-    return ratio
+    run_baseline(database, loaded, customer, warehouse, products, 5)
+    engine_wall, baseline_wall, ratio = interleaved(
+        rounds, lambda: run_engine(service, SYSTEM, customer, warehouse, products, orders),
+        lambda: run_baseline(database, loaded, customer, warehouse, products, orders),
+        cpu=database.dialect == "sqlite")
+    database.engine.dispose()
+    return Result("create_order", database.dialect, ratio, TARGET,
+                  f"{engine_wall * 1000 / orders:.2f} ms/order", f"{baseline_wall * 1000 / orders:.2f} ms/order",
+                  notes=f"{LINES} lines, record service; median of {rounds} rounds x {orders} orders")
+
+
+def run(quick: bool = False, database_url: str | None = None) -> list[Result]:
+    return [measure(database_url or sqlite_url(), 30 if quick else 40, 5 if quick else 9)]
+
+
+def main(argv=None) -> float:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=40, help="orders per round")
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    result = measure(args.database_url or sqlite_url(), args.orders, args.rounds)
+    print(result.detail_line())
+    print(result.ratio_line())
+    return result.ratio
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import tempfile
 import time
 import tracemalloc
 
+from benchmarks.common import Result
+
 IMPORT_TARGET = 1000.0
 
 
@@ -58,6 +60,89 @@ def run_import(app, actor, count: int, start: int = 0, traced: bool = False):
         tracemalloc.stop()
     assert not report.errors and report.created == count, report.errors[:3]
     return elapsed, peak
+
+
+def run_baseline_import(app, count: int, start: int = 0) -> float:
+    """A hand-written CSV import of the same rows: parse, convert, number each
+    record, insert rows and change-log entries in batches, one transaction."""
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from engine.db import get_db
+    from engine.runtime import audit
+    from engine.runtime.records import autonumber
+    from engine.runtime.registry import get_registry
+    data = make_csv(count, start).decode()
+    started = time.perf_counter()
+    database = get_db(app)
+    with database.transaction() as connection:
+        loaded = get_registry(app).get(connection, "field_types")
+        table, categories = loaded.tables.form("sample"), loaded.tables.form("category")
+        pattern = loaded.form("sample").field("code").pattern
+        category_ids = dict(connection.execute(select(categories.c.name, categories.c.id)).all())
+        reader = csv.reader(io.StringIO(data))
+        next(reader)
+        rows, entries, tx = [], [], audit.new_transaction_id()
+        for title, count_, price, active, day, colour, category, tags in reader:
+            now = audit.utcnow()
+            rows.append({"code": autonumber.next_number(connection, "field_types", "sample", "code",
+                                                        pattern, date.today()),
+                         "title": title, "count": int(count_), "price": Decimal(price),
+                         "active": active == "true", "day": date.fromisoformat(day), "colour": colour,
+                         "category": category_ids[category], "tags": [t.strip() for t in tags.split(";")],
+                         "total": Decimal(0), "created_at": now, "updated_at": now, "version": 1})
+            if len(rows) == 1000:
+                _flush_baseline(connection, table, rows, entries, tx)
+        _flush_baseline(connection, table, rows, entries, tx)
+    return time.perf_counter() - started
+
+
+def _flush_baseline(connection, table, rows, entries, tx) -> None:
+    from sqlalchemy import insert
+
+    from engine.runtime import audit
+    from engine.runtime.records.values import record_to_json
+    if not rows:
+        return
+    ids = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                             rows).scalars().all()
+    connection.execute(insert(audit.change_log), [
+        {"tx_id": tx, "at": row["created_at"], "actor_id": None, "actor_name": "system",
+         "app": "field_types", "form": "sample", "record_id": record_id, "action": "create",
+         "cause_kind": "import", "cause_detail": "bench.csv", "changes": {"fields": {}},
+         "snapshot": record_to_json({**row, "id": record_id})} for row, record_id in zip(rows, ids)])
+    rows.clear()
+
+
+def measure(database_url: str, rows: int) -> Result:
+    """Engine import and hand-written import of `rows` rows, each into its own
+    fresh app (so both start from an empty table), timed once each."""
+    from engine.runtime.actor import SYSTEM
+    from engine.runtime.records.service import get_record_service
+    timings = {}
+    for side in ("baseline", "engine"):
+        app = build_app(database_url() if callable(database_url) else database_url)
+        get_record_service(app).create("field_types", "category", {"name": "Bench"}, actor=SYSTEM)
+        clock = time.process_time
+        started = clock()
+        wall = run_import(app, SYSTEM, rows)[0] if side == "engine" else run_baseline_import(app, rows)
+        timings[side] = (clock() - started, wall)
+        from engine.db import get_db
+        get_db(app).engine.dispose()
+    rate = rows / timings["engine"][1]
+    return Result("import", "sqlite" if "sqlite" in str(database_url) else "postgresql",
+                  timings["engine"][0] / timings["baseline"][0], None,
+                  f"{rate:.0f} rows/s ({timings['engine'][1]:.1f} s)",
+                  f"{rows / timings['baseline'][1]:.0f} rows/s ({timings['baseline'][1]:.1f} s)",
+                  notes=f"{rows:,} CSV rows, field_types sample; ratio from CPU time, one run each",
+                  absolute_target=f">= {IMPORT_TARGET:.0f} rows/s", absolute_ok=rate >= IMPORT_TARGET)
+
+
+def run(quick: bool = False, database_url: str | None = None) -> list[Result]:
+    from benchmarks.common import sqlite_url
+    return [measure(database_url or sqlite_url, 10_000 if quick else 50_000)]
 
 
 def run_export(app, actor, fmt: str, limit: int | None, traced: bool):

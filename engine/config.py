@@ -61,7 +61,21 @@ def load_secret_key(instance: Path) -> str:
     instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     # Created with owner-only permissions: the key signs every session cookie.
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another worker of the same server (gunicorn -w N) won the race: use its key.
+        return _read_when_written(key_file)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def _read_when_written(key_file: Path) -> str:
+    import time
+    for _ in range(50):
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{key_file} exists but is empty")
