@@ -195,14 +195,10 @@ def _warehouses(service, app_name: str, settings: PurchaseSettings, request_form
         rows = _records(service, app_name, target, actor)
     except Forbidden:
         return []
-    form = service_model_form(service, app_name, target)
+    with service.database.read() as connection:
+        form = service.registry.get(connection, app_name).model.form(target)
     title = form.title if form is not None and form.title else "id"
     return sorted((r["id"], str(r.get(title) or r["id"])) for r in rows)
-
-
-def service_model_form(service, app_name: str, form: str):
-    with service.database.read() as connection:
-        return service.registry.get(connection, app_name).model.form(form)
 
 
 def _quantity(value: Any) -> Decimal:
