@@ -144,7 +144,13 @@ def discard(app: str):
 
 # ------------------------------------------------------------ draft (JSON)
 def _errors_answer(definition, problems):
-    return jsonify(ok=True, errors=service.error_dicts(problems),
+    """The problems of the saved draft, and each rule's sentence (the rules page
+    shows them updated as the user edits)."""
+    from engine.designer.sentences import rule_sentence
+    rules = definition.get("rules") if isinstance(definition, dict) else None
+    sentences = [{"zh": rule_sentence(definition, r, "zh"), "en": rule_sentence(definition, r, "en")}
+                 for r in rules] if isinstance(rules, list) else []
+    return jsonify(ok=True, errors=service.error_dicts(problems), sentences=sentences,
                    error_count=sum(1 for p in problems if p.severity == "error"))
 
 

@@ -6,7 +6,8 @@
      nearest enclosing element that has a data-path);
    - rows reorder by drag and drop (the ↑ ↓ buttons stay for the keyboard);
    - the formula field picker inserts a field name;
-   - the preview frame reloads after each saved change. */
+   - the preview frame reloads after each saved change, and rule sentences
+     follow the rule being edited. */
 (function () {
   "use strict";
 
@@ -113,6 +114,10 @@
     }).then(function (answer) {
       if (answer.ok) {
         showErrors(answer.data.errors || []);
+        all(document, "[data-sentence]").forEach(function (line) {
+          var sentence = (answer.data.sentences || [])[Number(line.getAttribute("data-sentence"))];
+          if (sentence) { line.textContent = sentence[line.getAttribute("data-language")] || ""; }
+        });
         if (status) { status.textContent = status.getAttribute("data-saved") || "✓"; }
         document.body.setAttribute("data-saved-at", String(Date.now()));
         var frame = document.querySelector("[data-preview-frame]");

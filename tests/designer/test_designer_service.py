@@ -355,3 +355,13 @@ def test_concurrent_patches_of_two_designers_all_land(app, users, shop_definitio
         list(pool.map(add, range(12)))
     fields = service.load_draft(database, "shop").definition["forms"][0]["fields"]
     assert sorted(f["name"] for f in fields) == sorted(["name", "price"] + [f"f{n}" for n in range(12)])
+
+
+def test_publish_warns_when_someone_published_since_the_draft_began(app, designer_client, shop_definition):
+    from engine.storage.install import install_app
+    _import(designer_client, shop_definition)
+    designer_client.post("/designer/apps/shop/publish")
+    _patch(designer_client, "shop", {"op": "set", "path": "forms[0].label.en", "value": "Goods"})
+    assert 'data-testid="moved-since"' not in designer_client.get("/designer/apps/shop/publish").data.decode()
+    install_app(get_db(app), dict(shop_definition, version="2.0.0"))       # e.g. `liandong upgrade`
+    assert 'data-testid="moved-since"' in designer_client.get("/designer/apps/shop/publish").data.decode()

@@ -203,6 +203,9 @@ def test_build_publish_use_and_evolve_an_app(page, designer_live):
     with page.expect_navigation():
         page.get_by_test_id("add-match").locator("button").click()
     submit_in(page, "add-adjust", _key="on_hand", _value="-qty")
+    set_text(page, "rules[0].adjust.on_hand", "qty")            # the sentence follows the edit at once
+    page.wait_for_function("document.querySelector('[data-testid=rule-sentence]').textContent.includes('增加')")
+    set_text(page, "rules[0].adjust.on_hand", "-qty")
     tick(page, "rules[0].create_missing")
     builder = page.get_by_test_id("condition-builder")
     builder.locator("[name=cond_field]").first.select_option("parent.status")
