@@ -1,6 +1,7 @@
 """Autonumbers under concurrency: 8 processes, no duplicate, no lost order."""
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -13,7 +14,8 @@ from engine.storage.install import install_app
 from tests.concurrency.conftest import run_processes
 from tests.concurrency.workers import create_orders
 
-PROCESSES, ORDERS_EACH = 8, 25
+PROCESSES = int(os.environ.get("LIANDONG_CONCURRENCY_PROCESSES", "8"))      # `make soak`: more
+ORDERS_EACH = 25
 
 
 def test_eight_processes_never_share_a_number(app, postgres_url, tmp_path):

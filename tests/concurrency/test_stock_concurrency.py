@@ -2,6 +2,7 @@
 no lost update, no oversell, and every refused sale leaves nothing behind."""
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from tests.concurrency.conftest import run_processes
 from tests.concurrency.workers import sell_one_unit
 from tests.rules.conftest import MINI_APP, Mini
 
-PROCESSES, ATTEMPTS = 8, 200
+PROCESSES = int(os.environ.get("LIANDONG_CONCURRENCY_PROCESSES", "8"))      # `make soak`: more
+ATTEMPTS = 200
 
 
 def count(app, table, *conditions):

@@ -209,7 +209,10 @@ def _reset_schema(database_url: str) -> None:
 def test_ledger_invariant_holds_under_random_histories(database_url):
     postgres = database_url.startswith("postgresql")
     machine = type("Machine", (LedgerMachine,), {"database_url": database_url})
+    # `make soak` raises both through the environment for a deeper run.
+    examples = int(os.environ.get("LIANDONG_STATEFUL_EXAMPLES", 6 if postgres else 25))
+    steps = int(os.environ.get("LIANDONG_STATEFUL_STEPS", 10 if postgres else 15))
     run_state_machine_as_test(machine, settings=settings(
-        max_examples=6 if postgres else 25, stateful_step_count=10 if postgres else 15,
+        max_examples=examples, stateful_step_count=steps,
         deadline=None, derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
