@@ -57,7 +57,8 @@ def rules(app: str):
                       "target_fields": _target_fields(definition, rule.get("target", "")),
                       "transition_events": _transition_events(definition, rule.get("source", ""))})
     return render("designer/rules.html", app, rule_views=views, sources=_targets(definition),
-                  operators=conditions.OPERATORS, tab="rules")
+                  operators=conditions.OPERATORS, tab="rules",
+                  field_names=lambda form: _target_fields(definition, form))
 
 
 @designer.post("/apps/<app>/condition")

@@ -365,3 +365,25 @@ def test_publish_warns_when_someone_published_since_the_draft_began(app, designe
     assert 'data-testid="moved-since"' not in designer_client.get("/designer/apps/shop/publish").data.decode()
     install_app(get_db(app), dict(shop_definition, version="2.0.0"))       # e.g. `liandong upgrade`
     assert 'data-testid="moved-since"' in designer_client.get("/designer/apps/shop/publish").data.decode()
+
+
+def test_create_actions_values_unique_sets_and_help_are_editable(designer_client, shop_definition):
+    _import(designer_client, shop_definition)
+    designer_client.post("/designer/apps/shop/add", data={"_list": "rules", "kind": "event", "source": "product",
+                                                         "name": "copy"})
+    designer_client.post("/designer/apps/shop/edit", data={
+        "_op": json.dumps({"op": "set", "path": "rules[0].actions", "value": [{"create": "product"}]})})
+    page = designer_client.get("/designer/apps/shop/rules").data.decode()
+    assert 'data-testid="add-value"' in page
+    designer_client.post("/designer/apps/shop/edit", data={
+        "_op": json.dumps({"op": "set_entry", "path": "rules[0].actions[0].values"}),
+        "_key": "name", "_value": "name + ' copy'"})
+    designer_client.post("/designer/apps/shop/edit", data={
+        "_op": json.dumps({"op": "insert", "path": "forms[0].unique", "value": ["name"]})})
+    designer_client.post("/designer/apps/shop/edit", data={
+        "_kind:forms[0].unique[0]": "csv", "forms[0].unique[0]": "name, price",
+        "forms[0].fields[0].help.zh": "商品名称"})
+    definition = designer_client.get("/designer/apps/shop/draft").get_json()["definition"]
+    assert definition["rules"][0]["actions"] == [{"create": "product", "values": {"name": "name + ' copy'"}}]
+    assert definition["forms"][0]["unique"] == [["name", "price"]]
+    assert definition["forms"][0]["fields"][0]["help"] == {"zh": "商品名称"}
