@@ -122,6 +122,7 @@
         document.body.setAttribute("data-saved-at", String(Date.now()));
         var frame = document.querySelector("[data-preview-frame]");
         if (frame) { frame.contentWindow.location.reload(); }
+        refreshDiagram();
       } else {
         var details = (answer.data.error && answer.data.error.details) || [];
         showErrors(details.map(function (d) { return { path: d.field, message: d.message, severity: "error" }; }));
@@ -129,6 +130,20 @@
       }
       return answer;
     });
+  }
+
+  /* The workflow diagram is drawn by the server: after a change, take the new
+     one from a fresh copy of this page. */
+  function refreshDiagram() {
+    var diagram = document.querySelector("[data-testid=workflow-diagram]");
+    if (!diagram) { return; }
+    fetch(location.href, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-testid=workflow-diagram]");
+        if (fresh) { diagram.innerHTML = fresh.innerHTML; diagram.setAttribute("data-refreshed", String(Date.now())); }
+      });
   }
 
   function enhanceForm(form) {

@@ -185,6 +185,8 @@ def test_build_publish_use_and_evolve_an_app(page, designer_live):
     set_text(page, "forms[4].workflow.states[1].name", "shipped")
     set_text(page, "forms[4].workflow.states[1].label.zh", "已发货")
     set_text(page, "forms[4].workflow.states[1].label.en", "Shipped")
+    # the diagram follows without a page load
+    page.wait_for_selector('[data-testid="workflow-diagram"] [data-state="shipped"] >> text=Shipped')
     page.reload()
     choose(page, "forms[4].workflow.transitions[0].to", "shipped")
     set_text(page, "forms[4].workflow.transitions[0].name", "ship")
