@@ -60,8 +60,15 @@ def _designer_error(error: service.DesignerError):
 
 
 def _back() -> str:
-    target = request.form.get("_next") or request.referrer or url_for("designer.index")
-    return target if target.startswith("/") or target.startswith(request.host_url) else url_for("designer.index")
+    """Where a form post returns to: a same-site path only (never //elsewhere)."""
+    from urllib.parse import urlsplit
+    from engine.runtime.web.auth import safe_next
+    target = request.form.get("_next") or ""
+    if not target and request.referrer and request.referrer.startswith(request.host_url):
+        parts = urlsplit(request.referrer)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+    target = safe_next(target)
+    return target if target.startswith("/designer/") else url_for("designer.index")
 
 
 def _actor():

@@ -387,3 +387,10 @@ def test_create_actions_values_unique_sets_and_help_are_editable(designer_client
     assert definition["rules"][0]["actions"] == [{"create": "product", "values": {"name": "name + ' copy'"}}]
     assert definition["forms"][0]["unique"] == [["name", "price"]]
     assert definition["forms"][0]["fields"][0]["help"] == {"zh": "商品名称"}
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/apps/"])
+def test_form_posts_return_only_to_designer_pages(designer_client, shop_definition, target):
+    _import(designer_client, shop_definition)
+    response = designer_client.post("/designer/apps/shop/edit", data={"_next": target})
+    assert response.status_code == 302 and response.location == "/designer/"
