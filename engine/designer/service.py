@@ -22,9 +22,8 @@ from engine.definitions.errors import DefinitionError, errors_only
 from engine.designer import drafts
 from engine.designer.paths import PatchError, apply_patch
 from engine.runtime.actor import Actor
-from engine.storage.install import (InstallError, definition_checksum, install_app,
-                                    load_installed_definition)
-from engine.storage.system import app_versions, apps, log_operation, user_roles
+from engine.storage.install import definition_checksum, load_installed_definition
+from engine.storage.system import app_versions, apps, log_operation, user_roles, users
 
 APP_NAME = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 
@@ -47,6 +46,8 @@ class AppSummary:
     has_draft: bool
     draft_changed: bool             # the draft differs from the published version
     error_count: int
+    updated_at: Any = None          # the draft's last save, and by whom
+    author: str | None = None
 
 
 @dataclass
@@ -95,6 +96,8 @@ def list_apps(database: Database) -> list[AppSummary]:
             select(apps.c.name, apps.c.label, apps.c.current_version_id))}
         all_drafts = {d.app: d for d in drafts.list_drafts(connection)}
         current = {name: load_installed_definition(connection, name) for name in installed}
+        authors = dict(connection.execute(select(users.c.id, users.c.username).where(
+            users.c.id.in_({d.author_id for d in all_drafts.values() if d.author_id}))).all())
     summaries = []
     for name in sorted(set(installed) | set(all_drafts)):
         draft, row = all_drafts.get(name), installed.get(name)
@@ -104,7 +107,8 @@ def list_apps(database: Database) -> list[AppSummary]:
         summaries.append(AppSummary(
             name, definition.get("label") or (row.label if row else None) or name,
             row.current_version_id if row else None, draft.status if draft else drafts.ACTIVE,
-            draft is not None, changed, len(errors_only(problems_of(definition))) if draft else 0))
+            draft is not None, changed, len(errors_only(problems_of(definition))) if draft else 0,
+            draft.updated_at if draft else None, authors.get(draft.author_id) if draft else None))
     return summaries
 
 
