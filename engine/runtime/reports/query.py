@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from sqlalchemy import BigInteger, cast, func, select, type_coerce
 from sqlalchemy.types import NullType
@@ -83,7 +83,7 @@ def plan_report(loaded, report: Report, actor, dialect: str, *, extra_filter: st
     hidden: list[tuple[str, str]] = []          # (column, field) read but hidden from the actor
     groups = [_group(source, group, dialect, hidden) for group in report.group_by]
     measured = [_measure(source, measure, hidden) for measure in report.measures]
-    aggregates = [(column, sql) for column, sql, _ in measured]
+    aggregates = [(m.column, m.sql) for m in measured]
     if hidden:
         names = ", ".join(sorted({field for _, field in hidden}))
         raise Forbidden(f"The report {report.name} uses fields hidden from you: {names}",
@@ -100,7 +100,7 @@ def plan_report(loaded, report: Report, actor, dialect: str, *, extra_filter: st
     if effective:
         statement = statement.limit(effective)
     columns = [column for column, _ in groups + aggregates]
-    converters = [None] * len(groups) + [convert for _, _, convert in measured]
+    converters = [None] * len(groups) + [m.convert for m in measured]
     return ReportPlan(statement, columns, source, converters)
 
 
@@ -117,32 +117,42 @@ def _group(source: ReportSource, group: ReportGroup, dialect: str,
     return ReportColumn(group.name, label, "group", kind, group.bucket), sql
 
 
-def _measure(source: ReportSource, measure: ReportMeasure, hidden: list[tuple[str, str]]):
-    """(column, SQL, converter of the raw value or None)."""
+class Measured(NamedTuple):
+    column: ReportColumn
+    sql: ColumnElement                           # what is selected
+    convert: Callable[[Any], Any] | None         # of the selected value, in Python
+
+
+def _measure(source: ReportSource, measure: ReportMeasure, hidden: list[tuple[str, str]]) -> Measured:
     label = labels.measure_label(source, measure)
     if measure.expression is None:
-        return ReportColumn(measure.name, label, "measure", "integer"), func.count(), None
+        return Measured(ReportColumn(measure.name, label, "measure", "integer"), func.count(), None)
     names = [source.resolve(chain) for chain in measures.names(measure.expression)]
     for name in names:
         _note_hidden(name, measure.name, hidden)
     term = measures.infer(measure.expression, lambda chain: _typed(source, chain))
     value = measures.to_sql(measure.expression, source.column)
     if measure.agg == "count":
-        return ReportColumn(measure.name, label, "measure", "integer"), func.count(value), None
+        counted = func.count(value)
+        return Measured(ReportColumn(measure.name, label, "measure", "integer"), counted, None)
     aggregate = getattr(func, measure.agg)(value)
     if measure.agg == "avg" or term.type == "decimal":
-        scale = term.scale if measure.agg != "avg" else \
-            min(max(term.scale, 2) + AVG_EXTRA_SCALE, measures.MAX_SCALE)
-        exact = measure.agg != "avg" and not term.inexact
-        # The raw value (no result processor); decimal_converter makes it exact.
-        return (ReportColumn(measure.name, label, "measure", "decimal"),
-                type_coerce(aggregate, NullType()), decimal_converter(scale, exact=exact))
+        return _decimal_measure(ReportColumn(measure.name, label, "measure", "decimal"),
+                                aggregate, measure.agg, term)
     if term.type == "integer":
         # PostgreSQL sums bigints as numeric: back to a whole number.
-        return ReportColumn(measure.name, label, "measure", "integer"), cast(aggregate, BigInteger), None
+        whole = cast(aggregate, BigInteger)
+        return Measured(ReportColumn(measure.name, label, "measure", "integer"), whole, None)
     # min / max of a text, date or select field: the field's own type.
-    return (ReportColumn(measure.name, label, "measure", term.type),
-            type_coerce(aggregate, value.type), None)
+    typed = type_coerce(aggregate, value.type)
+    return Measured(ReportColumn(measure.name, label, "measure", term.type), typed, None)
+
+
+def _decimal_measure(column: ReportColumn, aggregate, agg: str, term) -> Measured:
+    """The raw aggregate (no result processor), made an exact Decimal by `decimal_converter`."""
+    scale = term.scale if agg != "avg" else min(max(term.scale, 2) + AVG_EXTRA_SCALE, measures.MAX_SCALE)
+    exact = agg != "avg" and not term.inexact
+    return Measured(column, type_coerce(aggregate, NullType()), decimal_converter(scale, exact=exact))
 
 
 def _typed(source: ReportSource, chain: tuple[str, ...]) -> tuple[str, int] | None:
