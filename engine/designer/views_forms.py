@@ -2,7 +2,7 @@
 the workflow editor with its diagram, and the permissions editors."""
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, jsonify, render_template, request, url_for
 
 from engine.db import get_db
 from engine.definitions.errors import errors_only
@@ -37,8 +37,20 @@ def form_preview(app: str, index: int):
     if errors:
         return render_template("designer/preview.html", errors=errors, app_name=app), 200
     from engine.designer.preview import preview_context
-    page = preview_context(definition, form["name"], context.screen_actor())
+    page = preview_context(definition, form["name"], context.screen_actor(),
+                           url_for("designer.form_preview_compute", app=app, index=index))
     return render_template("designer/preview.html", errors=[], app_name=app, **page)
+
+
+@designer.post("/apps/<app>/forms/<int:index>/preview")
+def form_preview_compute(app: str, index: int):
+    """The preview's live recalculation: the draft's formulas over what was typed."""
+    form = _form(app, index)
+    definition = service.load_draft(get_db(), app, context.screen_actor()).definition
+    if errors_only(service.problems_of(definition)):
+        return jsonify({"fields": {}, "rows": {}, "errors": {}, "general": []})
+    from engine.designer.preview import compute
+    return jsonify(compute(definition, form["name"], request.form))
 
 
 @designer.get("/apps/<app>/forms/<int:index>/workflow")

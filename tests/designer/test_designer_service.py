@@ -394,3 +394,21 @@ def test_form_posts_return_only_to_designer_pages(designer_client, shop_definiti
     _import(designer_client, shop_definition)
     response = designer_client.post("/designer/apps/shop/edit", data={"_next": target})
     assert response.status_code == 302 and response.location == "/designer/"
+
+
+def test_the_preview_computes_the_drafts_formulas_as_the_user_types(designer_client, shop_definition):
+    _import(designer_client, shop_definition)
+    _patch(designer_client, "shop",
+           {"op": "insert", "path": "forms[0].fields", "value": {"name": "lines", "type": "subform", "fields": [
+               {"name": "qty", "type": "integer"}, {"name": "amount", "type": "decimal", "scale": 2,
+                                                    "formula": "qty * 1.5"}]}},
+           {"op": "insert", "path": "forms[0].fields", "value": {"name": "total", "type": "decimal", "scale": 2,
+                                                                 "formula": "sum(lines.amount) + price"}})
+    page = designer_client.get("/designer/apps/shop/forms/0/preview").data.decode()
+    assert 'data-preview-url="/designer/apps/shop/forms/0/preview"' in page
+    answer = designer_client.post("/designer/apps/shop/forms/0/preview", data={
+        "name": "x", "price": "1", "lines-0-qty": "2", "lines-1-qty": "4"}).get_json()
+    assert answer["rows"]["lines"]["1"]["amount"]["value"] == "6.00"
+    assert answer["fields"]["total"]["value"] == "10.00"
+    bad = designer_client.post("/designer/apps/shop/forms/0/preview", data={"price": "abc"}).get_json()
+    assert "price" in bad["errors"]

@@ -165,6 +165,13 @@ def test_build_publish_use_and_evolve_an_app(page, designer_live):
     page.wait_for_function("!document.querySelector('[data-errors-for=\"forms[4].fields[3].fields[3].formula\"]').textContent")
     add_field(page, "total", "decimal", "合计", "Total")
     set_text(page, "forms[4].fields[4].formula", "sum(lines.amount)")
+    # the preview computes the draft's formulas as one types (the page the preview frame shows)
+    page.goto(f"{live.url}/designer/apps/store/forms/4/preview")
+    page.fill("[name=lines-0-qty]", "2")
+    page.fill("[name=lines-0-price]", "3.5")
+    page.locator("[name=lines-0-price]").press("Tab")
+    page.wait_for_function("document.querySelector('[data-output=total]').textContent.includes('7')")
+    open_form(page, live, 4)
     # keyboard reorder: move "total" up one place, then drag it back to the end
     with page.expect_navigation():
         page.locator('tbody[data-path="forms[4].fields[4]"] button[title="Move up"]').first.click()
