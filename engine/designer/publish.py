@@ -23,7 +23,7 @@ from engine.designer.service import (DesignerError, PlanStep, PublishPlan, load_
 from engine.runtime.actor import Actor
 from engine.storage.install import (InstallError, definition_checksum, install_app,
                                     load_installed_definition)
-from engine.storage.system import app_versions, apps, log_operation
+from engine.storage.system import app_versions, apps, log_operation, users
 
 _LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
 
@@ -36,6 +36,7 @@ class VersionRow:
     created_by: int | None
     note: str | None
     current: bool
+    publisher: str | None = None
 
 
 def next_version(definition: dict, installed: dict | None) -> dict:
@@ -124,9 +125,10 @@ def versions(database: Database, app: str) -> list[VersionRow]:
                                      .where(apps.c.name == app)).scalar()
         rows = connection.execute(select(app_versions.c.id, app_versions.c.version,
                                          app_versions.c.created_at, app_versions.c.created_by,
-                                         app_versions.c.note)
+                                         app_versions.c.note, users.c.username)
+                                  .outerjoin(users, users.c.id == app_versions.c.created_by)
                                   .where(app_versions.c.app == app).order_by(app_versions.c.id.desc()))
-        return [VersionRow(r.id, r.version, r.created_at, r.created_by, r.note, r.id == current)
+        return [VersionRow(r.id, r.version, r.created_at, r.created_by, r.note, r.id == current, r.username)
                 for r in rows]
 
 
