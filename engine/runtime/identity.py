@@ -12,7 +12,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -111,9 +111,11 @@ def issue_token(connection: Connection, username: str, name: str | None = None) 
     return token_id, token
 
 
+_ROLES_QUERY = select(user_roles.c.app, user_roles.c.role).where(user_roles.c.user_id == bindparam("user_id"))
+
+
 def actor_for_user(connection: Connection, user: dict[str, Any], token_id: int | None = None) -> Actor:
-    rows = connection.execute(select(user_roles.c.app, user_roles.c.role)
-                              .where(user_roles.c.user_id == user["id"])).all()
+    rows = connection.execute(_ROLES_QUERY, {"user_id": user["id"]}).all()
     roles: dict[str, set[str]] = {}
     for app, role in rows:
         roles.setdefault(app, set()).add(role)
@@ -123,24 +125,28 @@ def actor_for_user(connection: Connection, user: dict[str, Any], token_id: int |
                  token_id=token_id, display_name=user.get("display_name"))
 
 
+# Built once with a bound parameter: every API request runs it.
+_TOKEN_QUERY = (select(api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at.label("token_last_used_at"),
+                       users)
+                .join(users, users.c.id == api_tokens.c.user_id)
+                .where(api_tokens.c.token_hash == bindparam("digest"), api_tokens.c.revoked_at.is_(None)))
+
+
 def actor_for_token(connection: Connection, token: str) -> Actor | None:
     """The actor a bearer token stands for, or None if unknown, revoked or disabled."""
-    row = connection.execute(
-        select(api_tokens.c.id.label("token_id"), users)
-        .join(users, users.c.id == api_tokens.c.user_id)
-        .where(api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked_at.is_(None))
-    ).mappings().first()
+    return actor_for_token_and_touch(connection, token)[0]
+
+
+def actor_for_token_and_touch(connection: Connection, token: str) -> tuple[Actor | None, bool]:
+    """The token's actor, and whether `touch_token` is due (last use over a
+    minute ago): read in the same query, so a request whose token was used this
+    minute needs neither another query nor a write transaction."""
+    row = connection.execute(_TOKEN_QUERY, {"digest": token_digest(token)}).mappings().first()
     if row is None or not row["is_active"]:
-        return None
-    return actor_for_user(connection, dict(row), token_id=row["token_id"])
-
-
-def token_touch_due(connection: Connection, token_id: int) -> bool:
-    """Whether `touch_token` would write: a read by primary key, so a request
-    whose token was used within the interval needs no write transaction."""
-    last = connection.execute(select(api_tokens.c.last_used_at)
-                              .where(api_tokens.c.id == token_id)).scalar()
-    return last is None or last < utcnow() - TOUCH_INTERVAL
+        return None, False
+    last = row["token_last_used_at"]
+    due = last is None or last < utcnow() - TOUCH_INTERVAL
+    return actor_for_user(connection, dict(row), token_id=row["token_id"]), due
 
 
 def touch_token(connection: Connection, token_id: int) -> None:

@@ -44,8 +44,7 @@ def _from_bearer_token() -> Actor | None:
         raise Unauthorized("The Authorization header must be 'Bearer <token>'")
     database = get_db()
     with database.read() as connection:
-        actor = identity.actor_for_token(connection, token.strip())
-        touch = actor is not None and identity.token_touch_due(connection, actor.token_id)
+        actor, touch = identity.actor_for_token_and_touch(connection, token.strip())
     if actor is None:
         raise Unauthorized("The API token is unknown, revoked, or its user is disabled")
     if touch:       # a write transaction (on SQLite the write lock) at most once a minute
