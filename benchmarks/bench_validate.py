@@ -67,7 +67,7 @@ def _form(i: int) -> dict:
     if i % 4 == 0:
         form["workflow"] = {
             "initial": "draft", "states": ["draft", {"name": "done", "label": "Done"}, "void"],
-            "locked": ["done", "void"],
+            "locked": ["done", "void"], "final": ["void"],
             "transitions": [
                 {"name": "finish", "from": "draft", "to": "done", "roles": ["clerk"], "when": "total > 0"},
                 {"name": "void", "from": ["draft", "done"], "to": "void", "roles": ["boss"]}]}

@@ -67,7 +67,7 @@ def run_suite(quick: bool, only: set[str] | None, postgres: bool) -> tuple[list[
             started = time.perf_counter()
             try:
                 found = run_one(module_name, backend, quick, pg_server)
-            except Exception:                        # noqa: BLE001 - report and go on
+            except (Exception, SystemExit):          # noqa: BLE001 - report and go on
                 failures.append(f"{module_name} [{backend}]")
                 traceback.print_exc()
                 continue
