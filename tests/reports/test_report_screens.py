@@ -63,3 +63,12 @@ def test_states_show_their_labels(client, app, book):
     page = boss.get("/apps/inventory/reports/orders_by_status",
                     headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "已发货" in page and "草稿" in page and "状态" in page
+
+
+def test_a_long_report_shows_its_first_rows_and_says_so(client, app, book, monkeypatch):
+    from engine.runtime.reports import screens
+    monkeypatch.setattr(screens, "SCREEN_ROWS", 2)
+    boss = signed_in(client, app, "boss")
+    page = boss.get("/apps/inventory/reports/daily_sales_by_product").get_data(as_text=True)
+    assert page.count("<tr>") == 3                      # the header and two rows
+    assert 'data-testid="report-truncated"' in page

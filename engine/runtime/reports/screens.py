@@ -19,6 +19,9 @@ from engine.runtime.web.screens import screens
 from engine.runtime.web.widgets import display_value
 
 
+SCREEN_ROWS = 1000        # a page shows at most this many rows; the export has them all
+
+
 @dataclass(frozen=True)
 class ShownColumn:
     name: str
@@ -42,7 +45,8 @@ def report_page(app: str, name: str):
     raw_filter = (request.args.get("filter") or "").strip()
     errors: list[str] = []
     try:
-        result = run_report(app, name, actor=actor, filter=raw_filter or None, titles=True)
+        result = run_report(app, name, actor=actor, filter=raw_filter or None, titles=True,
+                            limit=SCREEN_ROWS + 1)
     except BadRequest as error:          # the extra filter: shown next to the box, not an error page
         errors = [d.message for d in error.details] or [error.message]
         result = ReportResult(run_report(app, name, actor=actor, limit=1).columns, [])
@@ -51,13 +55,15 @@ def report_page(app: str, name: str):
     fields = [_field(source, report, column) for column in result.columns]
     titles = {(field.form, row_id): title for field, column in zip(fields, result.columns)
               for row_id, title in result.titles.get(column.name, {}).items()}
+    truncated = len(result.rows) > SCREEN_ROWS
     rows = [[display_value(_scaled(field, value), value, titles) for field, value in zip(fields, row)]
-            for row in result.rows]
+            for row in result.rows[:SCREEN_ROWS]]
     columns = [ShownColumn(c.name, label(c.label, c.name), c.kind == "measure") for c in result.columns]
     return context.render_screen(
         "runtime/report.html", status=400 if errors else 200, loaded=loaded,
         title=label(report.label, report.name), columns=columns, rows=rows, raw_filter=raw_filter,
-        errors=errors, export_urls=_export_urls(loaded, report, actor, raw_filter))
+        errors=errors, export_urls=_export_urls(loaded, report, actor, raw_filter),
+        truncated=SCREEN_ROWS if truncated else None)
 
 
 def _field(source: ReportSource, report, column) -> FieldModel:
