@@ -236,8 +236,30 @@
     });
   }
 
+  /* Keyboard reordering: after ↑ / ↓ reloads the page, focus returns to the
+     same button of the row that moved, so the next press moves it again. */
+  function keepFocusAcrossMoves(root) {
+    var key = "ld-designer-moved:" + location.pathname;
+    all(root, "button[data-op]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var op = JSON.parse(button.value || "{}");
+        if (op.op !== "move") { return; }
+        try { sessionStorage.setItem(key, JSON.stringify({ path: op.path + "[" + op.to + "]", title: button.title })); }
+        catch (e) { /* private mode: focus simply starts at the top */ }
+      });
+    });
+    var saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(key) || "null"); sessionStorage.removeItem(key); } catch (e) { saved = null; }
+    if (!saved) { return; }
+    var row = document.querySelector('[data-path="' + cssEscape(saved.path) + '"]');
+    if (!row) { return; }
+    var target = row.querySelector('button[title="' + cssEscape(saved.title) + '"]') || row.querySelector("button[data-op]");
+    if (target) { target.focus(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     rememberDetails(document);
+    keepFocusAcrossMoves(document);
     all(document, "form[data-designer-form]").forEach(enhanceForm);
     enhanceDrag(document);
     enhancePickers(document);

@@ -176,6 +176,8 @@ def test_build_publish_use_and_evolve_an_app(page, designer_live):
     with page.expect_navigation():
         page.locator('tbody[data-path="forms[4].fields[4]"] button[title="Move up"]').first.click()
     assert page.locator('tbody[data-move-list="forms[4].fields"]').nth(3).get_attribute("data-field-name") == "total"
+    focused = page.evaluate("document.activeElement.closest('tbody') && document.activeElement.closest('tbody').dataset.fieldName")
+    assert focused == "total"                 # the keyboard user can press ↑ again
     # HTML5 drag and drop, as the browser delivers it to the page (dragstart, dragover, drop)
     transfer = page.evaluate_handle("() => new DataTransfer()")
     source, target = 'tbody[data-path="forms[4].fields[3]"]', 'tbody[data-path="forms[4].fields[4]"]'
