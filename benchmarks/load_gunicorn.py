@@ -40,7 +40,7 @@ from benchmarks.common import Result, fresh_app, peak_rss_mib, postgres_server_u
 
 HOST = "127.0.0.1"
 API = "/api/v1/apps/inventory/forms"
-PRODUCTS, OPENING, SCARCE_OPENING = 4, 1_000_000, 10
+PRODUCTS, OPENING, SCARCE_OPENING = 40, 1_000_000, 10
 MAX_POSTINGS_PER_CLIENT = 5_000          # a bound on count as well as on time
 
 
