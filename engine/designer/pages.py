@@ -2,11 +2,13 @@
 (each with the page and control that own its path), and the tabs."""
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
+from jinja2 import TemplateError
 
 from engine.db import get_db
 from engine.designer import service
@@ -15,6 +17,7 @@ from engine.runtime.web import context
 from engine.runtime.web.i18n import label
 
 _FORM = re.compile(r"^forms\[(\d+)\](.*)$")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,17 +54,40 @@ def draft_context(app: str) -> dict[str, Any]:
     by_path: dict[str, list[str]] = {}
     for problem in problems:
         by_path.setdefault(problem.path, []).append(problem.message + (f" ({problem.hint})" if problem.hint else ""))
-    forms = [f for f in definition.get("forms") or [] if isinstance(f, dict)]
+    forms = _listed(definition.get("forms"))
     return {"app_name": app, "draft": draft, "definition": definition, "problems": problems,
             "errors": by_path, "error_count": sum(1 for p in problems if p.severity == "error"),
-            "form_names": [f.get("name", "") for f in forms],
-            "role_names": [r.get("name", "") for r in definition.get("roles") or [] if isinstance(r, dict)],
-            "app_label": label(definition.get("label"), app), "get_at": get_at,
+            "form_names": [str(f.get("name", "")) for f in forms if isinstance(f, dict)],
+            "form_tabs": [(i, safe_label(f.get("label"), str(f.get("name", i))) if isinstance(f, dict) else f"#{i}")
+                          for i, f in enumerate(forms)],
+            "role_names": [str(r.get("name", "")) for r in _listed(definition.get("roles")) if isinstance(r, dict)],
+            "app_label": safe_label(definition.get("label"), app), "get_at": get_at,
             "under": lambda path: any(key == path or key.startswith((path + ".", path + "["))
                                       for key in by_path)}
+
+
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def safe_label(value: Any, fallback: str) -> str:
+    """A label in the page's language; whatever a broken draft holds, never an error."""
+    if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if isinstance(v, str)}
+    return label(value, fallback) if isinstance(value, (str, dict)) and value else fallback
 
 
 def render(template: str, app: str | None = None, status: int = 200, **extra: Any):
     page = draft_context(app) if app else {}
     page.update(extra)
-    return context.render_screen(template, status=status, **page)
+    try:
+        return context.render_screen(template, status=status, **page)
+    except (TemplateError, TypeError, AttributeError, KeyError, ValueError) as error:
+        if not app:
+            raise
+        # A draft so far from the definition language (say, a form that is a
+        # number, saved through the JSON endpoint) that this editor cannot draw
+        # it: show its problems and the JSON itself, to be fixed there.
+        log.info("designer page %s fell back to the JSON editor: %r", template, error)
+        page = draft_context(app)
+        return context.render_screen("designer/raw.html", status=status, **page)

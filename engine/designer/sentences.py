@@ -34,7 +34,8 @@ class _Names:
 
     def __init__(self, definition: dict, language: str):
         self.language = language
-        self.forms = {f.get("name"): f for f in definition.get("forms") or [] if isinstance(f, dict)}
+        forms = definition.get("forms") if isinstance(definition.get("forms"), list) else []
+        self.forms = {f.get("name"): f for f in forms if isinstance(f, dict) and isinstance(f.get("name"), str)}
 
     def form(self, name: str | None) -> dict:
         return self.forms.get((name or "").split(".")[0]) or {}
@@ -103,13 +104,17 @@ def _amount(names: _Names, source: str, expression: str) -> tuple[int, str]:
 
 
 def rule_sentence(definition: dict, rule: dict, language: str | None = "en") -> str:
+    """The sentence; "" for a rule too incomplete to tell (its problems say why)."""
     language = "zh" if (language or "").startswith("zh") else "en"
-    names = _Names(definition, language)
-    if not isinstance(rule, dict):
+    if not isinstance(rule, dict) or not isinstance(definition, dict):
         return ""
-    if rule.get("on") or rule.get("actions"):
-        return _event_sentence(names, rule)
-    return _contribution_sentence(names, rule)
+    try:
+        names = _Names(definition, language)
+        if rule.get("on") or rule.get("actions"):
+            return _event_sentence(names, rule)
+        return _contribution_sentence(names, rule)
+    except (TypeError, AttributeError, KeyError, ValueError):
+        return ""
 
 
 def _contribution_sentence(names: _Names, rule: dict) -> str:

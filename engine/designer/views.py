@@ -47,6 +47,22 @@ def _service_error(error: ServiceError):
     return error_page(error.status, error.message)
 
 
+@designer.errorhandler(Exception)
+def _unexpected(error: Exception):
+    """A bug: logged, and the user sees the error page (nothing half-saved: each
+    change is one transaction), never a traceback."""
+    from werkzeug.exceptions import HTTPException
+    from engine.runtime.web.errors import error_page
+    if isinstance(error, HTTPException):       # 404 and friends: the app's own error page
+        return error if error.code is None or error.code < 400 else error_page(error.code)
+    import logging
+    logging.getLogger(__name__).exception("designer error on %s %s", request.method, request.path)
+    if _wants_json():
+        return jsonify(error={"code": "internal", "message": "Something went wrong; nothing was saved",
+                              "details": []}), 500
+    return error_page(500)
+
+
 @designer.errorhandler(service.DesignerError)
 def _designer_error(error: service.DesignerError):
     details = [{"field": e.path, "message": e.message} for e in error.errors] or \
@@ -182,6 +198,24 @@ def patch(app: str):
     operations = body.get("ops") if isinstance(body, dict) else body
     definition, problems = service.patch_draft(get_db(), app, operations, _actor())
     return _errors_answer(definition, problems)
+
+
+@designer.post("/apps/<app>/json")
+def save_json(app: str):
+    """The JSON editor's plain post: the whole definition as text."""
+    text = request.form.get("definition", "")
+    try:
+        definition = json.loads(text)
+    except ValueError as exc:
+        raise service.DesignerError(f"Not JSON: line {getattr(exc, 'lineno', '?')}, column "
+                                    f"{getattr(exc, 'colno', '?')}: {getattr(exc, 'msg', exc)}") from None
+    service.save_definition(get_db(), app, definition, _actor())
+    return redirect(_back())
+
+
+@designer.get("/apps/<app>/json")
+def json_editor(app: str):
+    return render("designer/raw.html", app, tab="json")
 
 
 # ------------------------------------------------------- plain form posts

@@ -11,6 +11,10 @@ from engine.designer.sentences import rule_sentence
 from engine.designer.views import _actor, _back, designer
 
 
+def _str(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _targets(definition: dict) -> list[str]:
     """Forms and form.subform names a rule may read from or adjust."""
     names = []
@@ -45,17 +49,19 @@ def rules(app: str):
     definition = draft.definition
     language = _actor().language
     views = []
-    for index, rule in enumerate(definition.get("rules") or []):
+    rules_list = definition.get("rules") if isinstance(definition.get("rules"), list) else []
+    for index, rule in enumerate(rules_list):
         if not isinstance(rule, dict):
             continue
+        source, target, when = (_str(rule.get(k)) for k in ("source", "target", "when"))
         views.append({"index": index, "rule": rule, "event": bool(rule.get("on") or rule.get("actions")),
                       "sentence": rule_sentence(definition, rule, language),
                       "sentence_zh": rule_sentence(definition, rule, "zh"),
                       "sentence_en": rule_sentence(definition, rule, "en"),
-                      "conditions": conditions.parse(rule.get("when")),
-                      "source_fields": conditions.source_field_names(definition, rule.get("source", "")),
-                      "target_fields": _target_fields(definition, rule.get("target", "")),
-                      "transition_events": _transition_events(definition, rule.get("source", ""))})
+                      "conditions": conditions.parse(when),
+                      "source_fields": conditions.source_field_names(definition, source),
+                      "target_fields": _target_fields(definition, target),
+                      "transition_events": _transition_events(definition, source)})
     return render("designer/rules.html", app, rule_views=views, sources=_targets(definition),
                   operators=conditions.OPERATORS, tab="rules",
                   field_names=lambda form: _target_fields(definition, form))

@@ -412,3 +412,37 @@ def test_the_preview_computes_the_drafts_formulas_as_the_user_types(designer_cli
     assert answer["fields"]["total"]["value"] == "10.00"
     bad = designer_client.post("/designer/apps/shop/forms/0/preview", data={"price": "abc"}).get_json()
     assert "price" in bad["errors"]
+
+
+@pytest.mark.parametrize("broken", [
+    {"forms": "x"}, {"forms": [5, {"name": 3, "fields": "y"}]}, {"label": 7, "roles": [1, {"name": None}]},
+    {"forms": [{"name": "a", "fields": [{"name": "s", "type": "subform", "fields": [7]},
+                                        {"name": "o", "type": "select", "options": [3, {"label": 5}]}],
+                "workflow": {"states": [4, {"label": 1}], "transitions": [3, {"from": 5, "to": []}]},
+                "permissions": {"r": 5, "q": {"fields": 3}}, "list": {"columns": "a"}, "label": []}],
+     "rules": [4, {"on": "x", "actions": [3]}, {"match": 3, "adjust": [], "source": 5}]},
+])
+def test_every_page_explains_a_broken_draft_instead_of_failing(designer_client, shop_definition, broken):
+    _import(designer_client, shop_definition)
+    answer = designer_client.post("/designer/apps/shop/draft", json=dict(shop_definition, **broken)).get_json()
+    assert answer["error_count"] > 0
+    pages = ["/", "/rules", "/permissions", "/publish", "/history", "/forms/0", "/forms/0/workflow",
+             "/forms/0/permissions", "/forms/0/preview", "/forms/1"]
+    for page in pages:
+        response = designer_client.get(f"/designer/apps/shop{page}")
+        assert response.status_code in (200, 404), (page, response.status_code)
+        if response.status_code == 200 and page != "/forms/0/preview":
+            assert 'data-testid="problems"' in response.data.decode(), page
+
+
+def test_the_json_editor_saves_the_whole_definition_and_refuses_bad_json(designer_client, shop_definition):
+    _import(designer_client, shop_definition)
+    page = designer_client.get("/designer/apps/shop/json").data.decode()
+    assert 'data-testid="json-editor"' in page and '"app": "shop"' in page
+    changed = dict(shop_definition, version="3.0.0")
+    designer_client.post("/designer/apps/shop/json", data={"definition": json.dumps(changed),
+                                                         "_next": "/designer/apps/shop/json"})
+    assert designer_client.get("/designer/apps/shop/draft").get_json()["definition"]["version"] == "3.0.0"
+    designer_client.post("/designer/apps/shop/json", data={"definition": "{oops"})
+    assert designer_client.get("/designer/apps/shop/draft").get_json()["definition"]["version"] == "3.0.0"
+    assert designer_client.get("/designer/apps/shop/forms/9").status_code == 404
