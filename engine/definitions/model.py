@@ -528,6 +528,7 @@ def _compile_action(spec: Mapping[str, Any]) -> Action:
     kind = next(k for k in ("create", "notify", "reject", "webhook", "transition") if k in spec)
     return Action(kind, MappingProxyType(dict(spec)))
 
+
 def _compile_dashboard(spec: Mapping[str, Any]) -> Dashboard:
     def maybe_label(item: Mapping[str, Any]) -> Mapping[str, str] | None:
         return label_dict(item["label"], "") if "label" in item else None
