@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from engine.definitions.labels import label_dict, localized  # noqa: F401 (re-exported)
+from engine.definitions.model_analysis import (  # noqa: F401 (re-exported)
+    Dashboard, DashboardChart, DashboardTile, ForecastModel, PurchaseSettings, Report, ReportGroup,
+    ReportMeasure, compile_dashboard, compile_forecast, compile_report, report_group_name)
+
 NUMERIC_TYPES = frozenset({"integer", "decimal"})
 STRING_TYPES = frozenset({"text", "textarea", "email", "phone", "select", "autonumber"})
 FIELD_TYPES = (
@@ -23,26 +28,6 @@ FIELD_TYPES = (
 SYSTEM_COLUMNS = ("id", "created_at", "created_by", "updated_at", "updated_by", "version")
 SUBFORM_SYSTEM_COLUMNS = ("id", "parent_id", "position")
 DEFAULT_DECIMAL_SCALE = 2
-
-
-def label_dict(label: Any, fallback: str) -> Mapping[str, str]:
-    """Normalise a label (string or {"en","zh"} map) to a read-only map with an `en` entry."""
-    if label is None:
-        return MappingProxyType({"en": fallback})
-    if isinstance(label, str):
-        return MappingProxyType({"en": label})
-    merged = dict(label)
-    merged.setdefault("en", next(iter(label.values()), fallback))
-    return MappingProxyType(merged)
-
-
-def localized(label: Mapping[str, str], language: str | None) -> str:
-    """Pick the label for a language ("zh", "zh-CN", "en"...), falling back to English."""
-    if language:
-        base = language.replace("_", "-").split("-")[0].lower()
-        if base in label:
-            return label[base]
-    return label.get("en") or next(iter(label.values()), "")
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,122 +222,6 @@ class Job:
 
 
 @dataclass(frozen=True, eq=False)
-class ReportGroup:
-    """A grouping column: a field path (`product`, `parent.date`, `product.name`),
-    optionally bucketed (day/week/month/quarter/year) for date fields."""
-    name: str
-    field: str
-    label: Mapping[str, str] | None = None
-    bucket: str | None = None
-
-
-@dataclass(frozen=True, eq=False)
-class ReportMeasure:
-    name: str
-    agg: str                       # sum | count | avg | min | max
-    expression: str | None         # None: count rows
-    label: Mapping[str, str] | None = None
-
-
-@dataclass(frozen=True, eq=False)
-class Report:
-    """A report: one GROUP BY query over the rows of `source` (engine/runtime/reports/)."""
-    name: str
-    label: Mapping[str, str]
-    source: str                    # "form" or "form.subform"
-    measures: tuple[ReportMeasure, ...]
-    group_by: tuple[ReportGroup, ...] = ()
-    filter: str | None = None
-    sort: str | None = None
-    limit: int | None = None
-
-    @property
-    def source_form(self) -> str:
-        return self.source.split(".", 1)[0]
-
-    @property
-    def source_subform(self) -> str | None:
-        parts = self.source.split(".", 1)
-        return parts[1] if len(parts) == 2 else None
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(g.name for g in self.group_by) + tuple(m.name for m in self.measures)
-
-
-def report_group_name(spec: Mapping[str, Any]) -> str:
-    """A group column's name: explicit, else the field path with '_' and the bucket."""
-    if spec.get("name"):
-        return spec["name"]
-    base = str(spec.get("field", "")).replace(".", "_")
-    return f"{base}_{spec['bucket']}" if spec.get("bucket") else base
-
-
-@dataclass(frozen=True)
-class PurchaseSettings:
-    """How a forecast turns into suggested purchase quantities (engine/runtime/analysis/suggestions.py)."""
-    stock_form: str
-    available: str
-    request_form: str
-    quantity: str
-    incoming: str | None = None
-    reason: str | None = None
-    warehouse: str | None = None
-    lead_time_field: str | None = None       # item field or link.field, e.g. supplier.lead_time_days
-    lead_time_days: int = 7
-    service_level: float = 0.95
-
-
-@dataclass(frozen=True)
-class ForecastModel:
-    """A sales forecast over a daily report (engine/runtime/analysis/forecasting.py)."""
-    name: str
-    label: Mapping[str, str]
-    report: str
-    date: str
-    value: str
-    item: str | None = None
-    season_length: int = 7
-    horizon: int = 28
-    folds: int = 3
-    purchase: PurchaseSettings | None = None
-
-
-@dataclass(frozen=True)
-class DashboardTile:
-    """A KPI: the total of one measure of a report, optionally over filtered rows."""
-    report: str
-    measure: str
-    label: Mapping[str, str] | None = None
-    format: str = "number"            # number | integer | money | percent
-    filter: str | None = None
-
-
-@dataclass(frozen=True)
-class DashboardChart:
-    """A chart of a report's rows: x (and series) are group columns, y a measure."""
-    report: str
-    type: str                         # line | bar | stacked_bar | pie
-    x: str
-    y: str
-    series: str | None = None
-    label: Mapping[str, str] | None = None
-    filter: str | None = None
-    drill: bool = True
-    limit: int | None = None
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    """KPI tiles and charts over reports (engine/runtime/dashboards/)."""
-    name: str
-    label: Mapping[str, str]
-    roles: tuple[str, ...] = ()       # empty: everyone who may open the app
-    tiles: tuple[DashboardTile, ...] = ()
-    charts: tuple[DashboardChart, ...] = ()
-
-
-@dataclass(frozen=True, eq=False)
 class AppModel:
     name: str
     version: str
@@ -408,34 +277,9 @@ def compile_app(definition: Mapping[str, Any]) -> AppModel:
         definition=MappingProxyType(dict(definition)),
         jobs=tuple(Job(j["name"], label_dict(j.get("label"), j["name"]), j["cron"],
                        MappingProxyType(dict(j["action"]))) for j in definition.get("jobs", [])),
-        forecasts=tuple(_compile_forecast(f) for f in definition.get("forecasts", [])),
-        reports=tuple(_compile_report(r) for r in definition.get("reports", [])),
-        dashboards=tuple(_compile_dashboard(d) for d in definition.get("dashboards", [])),
-    )
-
-
-def _compile_report(spec: Mapping[str, Any]) -> Report:
-    return Report(
-        name=spec["name"], label=label_dict(spec.get("label"), spec["name"]), source=spec["source"],
-        measures=tuple(ReportMeasure(m["name"], m["agg"], m.get("expression"),
-                                     label_dict(m["label"], m["name"]) if "label" in m else None)
-                       for m in spec.get("measures", ())),
-        group_by=tuple(ReportGroup(report_group_name(g), g["field"],
-                                   label_dict(g["label"], g["field"]) if "label" in g else None,
-                                   g.get("bucket"))
-                       for g in spec.get("group_by", ())),
-        filter=spec.get("filter"), sort=spec.get("sort"), limit=spec.get("limit"),
-    )
-
-
-def _compile_forecast(spec: Mapping[str, Any]) -> ForecastModel:
-    purchase = spec.get("purchase")
-    return ForecastModel(
-        name=spec["name"], label=label_dict(spec.get("label"), spec["name"]), report=spec["report"],
-        date=spec["date"], value=spec["value"], item=spec.get("item"),
-        season_length=spec.get("season_length", 7), horizon=spec.get("horizon", 28),
-        folds=spec.get("folds", 3),
-        purchase=PurchaseSettings(**purchase) if purchase else None,
+        forecasts=tuple(compile_forecast(f) for f in definition.get("forecasts", [])),
+        reports=tuple(compile_report(r) for r in definition.get("reports", [])),
+        dashboards=tuple(compile_dashboard(d) for d in definition.get("dashboards", [])),
     )
 
 
@@ -528,14 +372,3 @@ def _compile_action(spec: Mapping[str, Any]) -> Action:
     kind = next(k for k in ("create", "notify", "reject", "webhook", "transition") if k in spec)
     return Action(kind, MappingProxyType(dict(spec)))
 
-
-def _compile_dashboard(spec: Mapping[str, Any]) -> Dashboard:
-    def maybe_label(item: Mapping[str, Any]) -> Mapping[str, str] | None:
-        return label_dict(item["label"], "") if "label" in item else None
-    tiles = tuple(DashboardTile(t["report"], t["measure"], maybe_label(t), t.get("format", "number"),
-                                t.get("filter")) for t in spec.get("tiles", ()))
-    charts = tuple(DashboardChart(c["report"], c["type"], c["x"], c["y"], c.get("series"),
-                                  maybe_label(c), c.get("filter"), c.get("drill", True), c.get("limit"))
-                   for c in spec.get("charts", ()))
-    return Dashboard(spec["name"], label_dict(spec.get("label"), spec["name"]),
-                     tuple(spec.get("roles", ())), tiles, charts)

@@ -1,0 +1,25 @@
+"""Labels in definitions: a string or a {"en", "zh"} map, and picking one language."""
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Mapping
+
+
+def label_dict(label: Any, fallback: str) -> Mapping[str, str]:
+    """Normalise a label (string or {"en","zh"} map) to a read-only map with an `en` entry."""
+    if label is None:
+        return MappingProxyType({"en": fallback})
+    if isinstance(label, str):
+        return MappingProxyType({"en": label})
+    merged = dict(label)
+    merged.setdefault("en", next(iter(label.values()), fallback))
+    return MappingProxyType(merged)
+
+
+def localized(label: Mapping[str, str], language: str | None) -> str:
+    """Pick the label for a language ("zh", "zh-CN", "en"...), falling back to English."""
+    if language:
+        base = language.replace("_", "-").split("-")[0].lower()
+        if base in label:
+            return label[base]
+    return label.get("en") or next(iter(label.values()), "")
