@@ -17,6 +17,9 @@ Why these choices:
 - Fits run with single-threaded BLAS (threadpoolctl): the optimiser makes
   thousands of tiny BLAS calls, and waking a thread pool for each one made a
   page of fits 9× slower on a busy 2-core machine.
+- numpy (and statsmodels) are imported by the functions that fit, not by this
+  module: the API and screens import it at start-up, and numpy alone costs a
+  serving worker about 15 MiB that most workers never need.
 """
 from __future__ import annotations
 
@@ -27,8 +30,6 @@ from datetime import date, timedelta
 from statistics import NormalDist
 from typing import Iterable, Sequence
 
-import numpy as np
-from threadpoolctl import threadpool_limits
 
 DEFAULT_SEASON_LENGTH = 7
 DEFAULT_LEVEL = 0.90                 # central prediction interval
@@ -97,6 +98,8 @@ def holt_winters_values(values: Sequence[float], first_day: date, horizon: int, 
                         level: float = DEFAULT_LEVEL, intervals: bool = True) -> Forecast:
     """The same, on a plain daily array whose next day is `first_day`. Without
     `intervals` (a backtest only scores the points) the band is not simulated."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
     y = np.asarray(values, dtype=float)
     if len(y) == 0:
         raise NotEnoughHistory("no history to forecast from")
@@ -133,6 +136,7 @@ def seasonal_naive_values(values: Sequence[float], first_day: date, horizon: int
                           level: float = DEFAULT_LEVEL) -> Forecast:
     """Each day repeats the same weekday of the last observed season. Interval:
     σ of the seasonal differences, widened by √(complete seasons ahead + 1)."""
+    import numpy as np
     y = np.asarray(values, dtype=float)
     if len(y) < season_length:
         raise NotEnoughHistory(f"seasonal-naive needs at least one season ({season_length} days) "
@@ -153,6 +157,7 @@ def seasonal_naive_values(values: Sequence[float], first_day: date, horizon: int
 
 def _fit(y: np.ndarray, *, seasonal: int | None):
     """A fitted damped additive model, or None when statsmodels cannot fit it."""
+    import numpy as np
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
     try:
         with warnings.catch_warnings():
@@ -171,6 +176,7 @@ def _fit(y: np.ndarray, *, seasonal: int | None):
 
 def _simulated(fitted, first_day: date, horizon: int, level: float, method: str,
                intervals: bool = True) -> Forecast:
+    import numpy as np
     residuals = np.asarray(fitted.resid, dtype=float)
     sigma = float(np.sqrt(np.mean(residuals ** 2))) if len(residuals) else 0.0
     with warnings.catch_warnings():
@@ -190,6 +196,7 @@ def _simulated(fitted, first_day: date, horizon: int, level: float, method: str,
 
 
 def _mean(y: np.ndarray, first_day: date, horizon: int, level: float) -> Forecast:
+    import numpy as np
     value = float(np.mean(y))
     sigma = float(np.std(y, ddof=1)) if len(y) > 1 else 0.0
     half = z_value(level) * sigma * math.sqrt(1 + 1 / len(y))
