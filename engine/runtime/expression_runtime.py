@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 import decimal
 import difflib
+import gc
 import operator
+import threading
 import time
 import types
 from datetime import date, datetime
@@ -294,6 +296,33 @@ COMPARISONS: dict[type, Callable[[Any, Any], bool]] = {
 
 # ---------------------------------------------------------------- evaluation
 
+class _GarbageCollectionClock(threading.local):
+    """CPU time this thread spent in the garbage collector. A full collection of
+    a large heap can take longer than the expression deadline, and happens to
+    whichever allocation trips it: it must not be charged to the expression."""
+    spent = 0.0
+    started: float | None = None
+
+
+_gc_clock = _GarbageCollectionClock()
+
+
+def _count_gc_time(phase: str, _info: dict) -> None:
+    if phase == "start":
+        _gc_clock.started = time.thread_time()
+    elif _gc_clock.started is not None:
+        _gc_clock.spent += time.thread_time() - _gc_clock.started
+        _gc_clock.started = None
+
+
+gc.callbacks.append(_count_gc_time)
+
+
+def expression_cpu_time() -> float:
+    """This thread's CPU time, less what the garbage collector took."""
+    return time.thread_time() - _gc_clock.spent
+
+
 class Evaluator(simpleeval.SimpleEval):
     """One evaluation of a compiled expression.
 
@@ -310,8 +339,9 @@ class Evaluator(simpleeval.SimpleEval):
         self.allowed_attrs = None
         self.timeout = timeout
         # CPU time of this thread: waiting for the database (lazy link loads) or for
-        # the scheduler on a busy machine must not count against the expression.
-        self.deadline = time.thread_time() + timeout
+        # the scheduler on a busy machine must not count against the expression,
+        # nor a garbage collection that happens to run during it.
+        self.deadline = expression_cpu_time() + timeout
 
     def run(self) -> Any:
         with decimal.localcontext(DECIMAL_CONTEXT):
@@ -325,7 +355,7 @@ class Evaluator(simpleeval.SimpleEval):
         return ast.get_source_segment(text, node) or "?"
 
     def _eval(self, node: ast.AST) -> Any:
-        if time.thread_time() > self.deadline:
+        if expression_cpu_time() > self.deadline:
             raise self.fail(f"evaluation took longer than {self.timeout * 1000:g} ms", node)
         try:
             return _HANDLERS[type(node)](self, node)

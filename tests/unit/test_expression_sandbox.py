@@ -160,3 +160,18 @@ def test_arbitrary_token_soup_only_raises_our_errors(source):
         evaluate(source, names)
     except (ExpressionError, EvaluationError):
         pass
+
+
+def test_garbage_collection_is_not_charged_to_the_expression_deadline():
+    import gc
+
+    from engine.runtime.expression_runtime import expression_cpu_time
+
+    cycles = [[] for _ in range(300_000)]
+    for item in cycles:
+        item.append(item)                # reference cycles only a collection frees
+    del cycles
+    cpu_before, charged_before = time.thread_time(), expression_cpu_time()
+    gc.collect()
+    cpu, charged = time.thread_time() - cpu_before, expression_cpu_time() - charged_before
+    assert cpu > 0.005 and charged < cpu / 5
