@@ -1,4 +1,5 @@
-"""Labels in definitions: a string or a {"en", "zh"} map, and picking one language."""
+"""Small pieces every compiled definition shares: labels (a string or a
+{"en", "zh"} map, and picking one language) and `form.subform` source paths."""
 from __future__ import annotations
 
 from types import MappingProxyType
@@ -23,3 +24,17 @@ def localized(label: Mapping[str, str], language: str | None) -> str:
         if base in label:
             return label[base]
     return label.get("en") or next(iter(label.values()), "")
+
+
+class SourcePath:
+    """For models with a `source` of "form" or "form.subform" (rules, reports)."""
+    source: str
+
+    @property
+    def source_form(self) -> str:
+        return self.source.split(".", 1)[0]
+
+    @property
+    def source_subform(self) -> str | None:
+        parts = self.source.split(".", 1)
+        return parts[1] if len(parts) == 2 else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from engine.definitions.labels import label_dict, localized  # noqa: F401 (re-exported)
+from engine.definitions.labels import SourcePath, label_dict, localized  # noqa: F401 (re-exported)
 from engine.definitions.model_analysis import (  # noqa: F401 (re-exported)
     Dashboard, DashboardChart, DashboardTile, ForecastModel, PurchaseSettings, Report, ReportGroup,
     ReportMeasure, compile_dashboard, compile_forecast, compile_report, report_group_name)
@@ -170,7 +170,7 @@ class Action:
 
 
 @dataclass(frozen=True, eq=False)
-class Rule:
+class Rule(SourcePath):
     name: str
     source: str                    # "form" or "form.subform"
     label: Mapping[str, str] | None = None
@@ -185,15 +185,6 @@ class Rule:
     @property
     def is_contribution(self) -> bool:
         return bool(self.adjust)
-
-    @property
-    def source_form(self) -> str:
-        return self.source.split(".", 1)[0]
-
-    @property
-    def source_subform(self) -> str | None:
-        parts = self.source.split(".", 1)
-        return parts[1] if len(parts) == 2 else None
 
     @property
     def target_form(self) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from engine.definitions.labels import label_dict
+from engine.definitions.labels import SourcePath, label_dict
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,7 +30,7 @@ class ReportMeasure:
 
 
 @dataclass(frozen=True, eq=False)
-class Report:
+class Report(SourcePath):
     """A report: one GROUP BY query over the rows of `source` (engine/runtime/reports/)."""
     name: str
     label: Mapping[str, str]
@@ -40,15 +40,6 @@ class Report:
     filter: str | None = None
     sort: str | None = None
     limit: int | None = None
-
-    @property
-    def source_form(self) -> str:
-        return self.source.split(".", 1)[0]
-
-    @property
-    def source_subform(self) -> str | None:
-        parts = self.source.split(".", 1)
-        return parts[1] if len(parts) == 2 else None
 
     @property
     def column_names(self) -> tuple[str, ...]:
