@@ -9,10 +9,10 @@ values the record would have had, who tried and why (cause). The anomaly job
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Table, Text, insert, select
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Table, Text, delete, insert, select
 from sqlalchemy.engine import Connection
 
 from engine.runtime.errors import ValidationFailed
@@ -65,3 +65,9 @@ def between(connection: Connection, app: str, form: str, start: datetime, end: d
     rows = connection.execute(select(rejected_writes).where(
         c.app == app, c.form == form, c.at >= start, c.at < end).order_by(c.id).limit(limit)).mappings()
     return [dict(row) for row in rows]
+
+
+def prune(connection: Connection, older_than_days: int) -> int:
+    """Forget attempts past the change log's retention period; returns how many went."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    return connection.execute(delete(rejected_writes).where(rejected_writes.c.at < cutoff)).rowcount

@@ -184,3 +184,28 @@ def test_definition_checks_of_the_anomaly_action():
     assert "stock_count.lines" in errors[f"{base}.adjustment_sources[0]"].hint
     job["action"]["anomalies"] = {"threshold": -1}
     assert any(e.path.startswith(base) for e in validate_definition(broken))
+
+
+def test_refused_saves_are_pruned_with_the_change_log(app, shop):
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import func, select, update
+
+    from engine.db import get_db
+    from engine.runtime.errors import ValidationFailed
+    from engine.runtime.jobs import run_due
+    from engine.runtime.rejections import rejected_writes
+
+    for day in (1, 2):
+        with pytest.raises(ValidationFailed):
+            shop.move("sales_order", _order(shop, date(2026, 6, day), 7), "ship")
+    keep = app.config["AUDIT_RETENTION_DAYS"]
+    now = datetime(2026, 11, 26, 4, 0)
+    with get_db(app).transaction() as connection:
+        oldest = select(func.min(rejected_writes.c.id)).scalar_subquery()
+        connection.execute(update(rejected_writes).where(rejected_writes.c.id == oldest)
+                           .values(at=now - timedelta(days=keep + 1)))
+    outcomes = {o.key: o for o in run_due(app, now)}
+    assert "and 1 refused saves older than" in outcomes["engine:prune_change_log"].detail
+    with get_db(app).read() as connection:
+        assert connection.execute(select(func.count()).select_from(rejected_writes)).scalar() == 1

@@ -138,12 +138,14 @@ def _app_job_runner(app_name: str, job) -> Callable[[Flask, datetime], str]:
 
 
 def _prune_change_log(flask_app: Flask, start: datetime) -> str:
+    """The change log and the log of refused saves keep AUDIT_RETENTION_DAYS."""
     from engine.db import get_db
-    from engine.runtime import audit
+    from engine.runtime import audit, rejections
     keep = flask_app.config["AUDIT_RETENTION_DAYS"]
     with get_db(flask_app).transaction() as connection:
         removed = audit.prune(connection, keep)
-    return f"removed {removed} change-log entries older than {keep} days"
+        refused = rejections.prune(connection, keep)
+    return f"removed {removed} change-log entries and {refused} refused saves older than {keep} days"
 
 
 def _deliver_webhooks(flask_app: Flask, start: datetime) -> str:
