@@ -145,3 +145,5 @@ def test_totals_and_formats():
     assert [format_value(Decimal("1234567.5"), kind) for kind in ("number", "integer", "money", "percent")] == \
         ["1,234,567.5", "1,234,568", "1,234,567.50", "123456750.0%"]
     assert format_value(None) == "—" and format_value(Decimal("0.125"), "percent") == "12.5%"
+    assert [format_value(v) for v in (Decimal("35420"), Decimal("35420.00"), 35420, Decimal("0E-2"))] == \
+        ["35,420", "35,420", "35,420", "0"]

@@ -109,7 +109,10 @@ def format_value(value: Any, kind: str = "number") -> str:
         return f"{number.quantize(Decimal('0.01')):,}"
     if kind == "percent":
         return f"{(number * 100).quantize(Decimal('0.1'))}%"
-    return f"{number.normalize() if number == number.to_integral() else number:,}"
+    if number == number.to_integral_value():
+        # quantize, not normalize: Decimal("35420").normalize() prints as 3.542E+4
+        return f"{number.quantize(Decimal(1)):,}"
+    return f"{number:,}"
 
 
 def _tile(app: str, model, tile: DashboardTile, reports: _Reports) -> TileView | None:
