@@ -74,6 +74,16 @@ def new_rule(kind: str, name: str, source: str, label: dict | None) -> dict[str,
     return rule
 
 
+def new_report(name: str, source: str, label: dict | None) -> dict[str, Any]:
+    """A report that counts the source's rows: runnable at once, grown from there."""
+    report: dict[str, Any] = {"name": name}
+    if label:
+        report["label"] = label
+    report["source"] = source
+    report["measures"] = [{"name": "count", "agg": "count", "label": {"en": "Count", "zh": "数量"}}]
+    return report
+
+
 def new_workflow() -> dict[str, Any]:
     return {"initial": "draft",
             "states": [{"name": "draft", "label": {"en": "Draft", "zh": "草稿"}},

@@ -42,6 +42,8 @@ def page_url(app: str, path: str) -> str:
         return url_for("designer.form_editor", app=app, index=index) + anchor
     if path.startswith("rules"):
         return url_for("designer.rules", app=app) + anchor
+    if path.startswith("reports"):
+        return url_for("designer.reports", app=app) + anchor
     return url_for("designer.app_overview", app=app) + anchor
 
 

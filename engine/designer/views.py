@@ -171,9 +171,14 @@ def _errors_answer(definition, problems):
     shows them updated as the user edits)."""
     from engine.designer.sentences import rule_sentence
     rules = definition.get("rules") if isinstance(definition, dict) else None
+    from engine.designer.report_text import report_sentence
     sentences = [{"zh": rule_sentence(definition, r, "zh"), "en": rule_sentence(definition, r, "en")}
                  for r in rules] if isinstance(rules, list) else []
+    reports = definition.get("reports") if isinstance(definition, dict) else None
+    report_sentences = [{"zh": report_sentence(definition, r, "zh"), "en": report_sentence(definition, r, "en")}
+                        for r in reports] if isinstance(reports, list) else []
     return jsonify(ok=True, errors=service.error_dicts(problems), sentences=sentences,
+                   report_sentences=report_sentences,
                    error_count=sum(1 for p in problems if p.severity == "error"))
 
 
@@ -248,7 +253,7 @@ def _new_item(definition: dict, kind: str, existing: list) -> dict:
     label = items.label_of(form.get("label_zh", ""), form.get("label_en", ""))
     taken = {i.get("name") for i in existing if isinstance(i, dict)}
     fallback = {"form": "form", "role": "role", "rule": "rule", "state": "state",
-                "transition": "transition"}.get(kind, "field")
+                "transition": "transition", "report": "report"}.get(kind, "field")
     name = form.get("name", "").strip() or items.suggest_name(form.get("label_en", ""), taken, fallback)
     forms = [f.get("name") for f in definition.get("forms") or [] if isinstance(f, dict)]
     if kind == "field":
@@ -259,6 +264,8 @@ def _new_item(definition: dict, kind: str, existing: list) -> dict:
         return {"name": name, **({"label": label} if label else {})}
     if kind in ("contribution", "event"):
         return items.new_rule(kind, name, form.get("source") or (forms[0] if forms else ""), label)
+    if kind == "report":
+        return items.new_report(name, form.get("source") or (forms[0] if forms else ""), label)
     if kind == "state":
         return items.new_state(name, label)
     if kind == "transition":

@@ -115,7 +115,9 @@
       if (answer.ok) {
         showErrors(answer.data.errors || []);
         all(document, "[data-sentence]").forEach(function (line) {
-          var sentence = (answer.data.sentences || [])[Number(line.getAttribute("data-sentence"))];
+          // rule sentences by default; the report editor's lines say data-sentence-of="report_sentences"
+          var listed = answer.data[line.getAttribute("data-sentence-of") || "sentences"] || [];
+          var sentence = listed[Number(line.getAttribute("data-sentence"))];
           if (sentence) { line.textContent = sentence[line.getAttribute("data-language")] || ""; }
         });
         if (status) { status.textContent = status.getAttribute("data-saved") || "✓"; }
