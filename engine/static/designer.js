@@ -156,7 +156,9 @@
       var path = control.getAttribute("data-path");
       if (!path || !form.contains(control)) { return; }
       var op = { op: "set", path: path, value: valueOf(control, form) };
-      var structural = /\.(name|type)$/.test(path) && control.tagName === "SELECT";
+      // a new type, or a choice that changes which controls follow (a report's source or group field)
+      var structural = (/\.(name|type)$/.test(path) && control.tagName === "SELECT") ||
+        Boolean(control.closest("[data-reload-on-change]"));
       send(url, [op], status).then(function (answer) {
         if (answer.ok && structural) { window.location.reload(); }   // other properties apply to the new type
       });
