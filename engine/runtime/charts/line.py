@@ -32,7 +32,12 @@ def line_chart(x: Sequence[Any], series: Sequence[Series], *, title: str,
     left = max(label_width, 30) + (18 if y_label else 0)
     legend_entries = _legend_entries(series, band)
     legend_markup, legend_height = svg.legend(legend_entries, x=left, y=0, width=width - left - 12)
-    plot = axes.Plot(left, 10, width - 16, height - 30 - legend_height)
+    rotate = not scale.is_date_axis(x) and not axes.category_labels_fit(
+        labels, (width - 16 - left - 20) / max(len(x), 1))
+    if rotate and labels:      # rotated labels hang below the axis and reach left of the first point
+        left = max(left, min(svg.text_width(svg.truncate(labels[0], 110)), 110) * 0.77 - 6)
+    x_room = 84 if rotate else 30
+    plot = axes.Plot(left, 10, width - 16, height - x_room - legend_height)
     y_axis, y_markup = axes.y_axis(ticks, plot)
     position, x_markup = _x_axis(x, labels, plot)
     xs = [position(i) for i in range(len(x))]
@@ -42,7 +47,7 @@ def line_chart(x: Sequence[Any], series: Sequence[Series], *, title: str,
     for index, item in enumerate(series):
         body.append(_series(index, item, xs, labels, y_axis.scale, fmt))
     body.append(axes.axis_title(y_label, x=12, y=(plot.top + plot.bottom) / 2, vertical=True))
-    body.append(Markup(f'<g transform="translate(0 {svg.num(plot.bottom + 26)})">') + legend_markup
+    body.append(Markup(f'<g transform="translate(0 {svg.num(plot.bottom + x_room - 4)})">') + legend_markup
                 + Markup("</g>"))
     return svg.document(title=title, description=describe(labels, series, fmt), width=width,
                         height=height, body=svg.join(body), kind="line")
