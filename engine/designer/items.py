@@ -84,6 +84,16 @@ def new_report(name: str, source: str, label: dict | None) -> dict[str, Any]:
     return report
 
 
+def new_job(name: str, label: dict | None, forms: list[str]) -> dict[str, Any]:
+    """A daily job that creates a record of the first form: valid at once, changed from there."""
+    job: dict[str, Any] = {"name": name}
+    if label:
+        job["label"] = label
+    job["cron"] = "0 6 * * *"
+    job["action"] = {"create": forms[0] if forms else ""}
+    return job
+
+
 def new_workflow() -> dict[str, Any]:
     return {"initial": "draft",
             "states": [{"name": "draft", "label": {"en": "Draft", "zh": "草稿"}},

@@ -44,6 +44,8 @@ def page_url(app: str, path: str) -> str:
         return url_for("designer.rules", app=app) + anchor
     if path.startswith("reports"):
         return url_for("designer.reports", app=app) + anchor
+    if path.startswith("jobs"):
+        return url_for("designer.jobs", app=app) + anchor
     return url_for("designer.app_overview", app=app) + anchor
 
 

@@ -229,7 +229,8 @@ def test_every_editor_page_renders_for_the_inventory_app(designer_client):
     from engine.resources import bundled_app_path
     _import(designer_client, load_definition(bundled_app_path("inventory")))
     base = "/designer/apps/inventory"
-    for url in ("/", "/forms/9", "/forms/9/workflow", "/forms/9/permissions", "/permissions", "/rules", "/reports",
+    for url in ("/", "/forms/9", "/forms/9/workflow", "/forms/9/permissions", "/permissions", "/rules",
+                "/reports", "/jobs",
                 "/publish", "/history"):
         assert designer_client.get(base + url).status_code == 200, url
     rules = designer_client.get(base + "/rules").data.decode()
@@ -296,7 +297,7 @@ def test_posting_every_editor_page_unchanged_changes_nothing(app, designer_clien
     forms = definition["forms"]
     chosen = [0] + [i for i, f in enumerate(forms) if f.get("workflow") and any(
         x.get("type") == "subform" for x in f["fields"])][:3] if len(forms) > 5 else range(len(forms))
-    pages = ["/", "/rules", "/reports", "/permissions"] + [
+    pages = ["/", "/rules", "/reports", "/jobs", "/permissions"] + [
         f"/forms/{i}{tab}" for i in chosen for tab in ("", "/workflow", "/permissions")]
     for page in pages:
         html = designer_client.get(f"/designer/apps/{name}{page}").data.decode()
