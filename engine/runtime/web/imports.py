@@ -19,7 +19,7 @@ from engine.runtime.transfer import background
 from engine.runtime.transfer.import_ import MODES
 from engine.runtime.transfer.reader import read_rows
 from engine.runtime.transfer.runs import DONE, PENDING, ImportRun
-from engine.runtime.transfer.uploads import read_upload
+from engine.runtime.transfer.uploads import DEFAULT_IMPORT_MAX_BYTES, read_upload
 from engine.runtime.web import context
 from engine.runtime.web.i18n import label
 from engine.runtime.web.screens import screens
@@ -110,8 +110,10 @@ def _wait_seconds() -> float:
 
 
 def _upload_page(loaded, form_model, *, error: str | None = None, status: int = 200):
+    limit = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES)
     return context.render_screen("runtime/import.html", status=status, loaded=loaded, form=form_model,
-                                 error=error, fields=_field_names(form_model))
+                                 error=error, fields=_field_names(form_model),
+                                 max_mb=max(1, limit // (1024 * 1024)))
 
 
 def _own_run(app: str, form: str, run_id: str) -> ImportRun:
