@@ -20,8 +20,10 @@ def _settable_fields(definition: dict, form_name: str) -> list[str]:
 
 
 def _job_view(definition: dict, index: int, job: dict) -> dict:
-    action = job.get("action") if isinstance(job.get("action"), dict) else {}
+    action = dict(job.get("action")) if isinstance(job.get("action"), dict) else {}
     kind = action_kind(action)
+    if not isinstance(action.get("values"), dict):
+        action.pop("values", None)        # a broken draft's values are left to its problems
     return {"index": index, "job": job, "action": action, "kind": kind,
             "sentence_zh": job_sentence(definition, job, "zh"), "sentence_en": job_sentence(definition, job, "en"),
             "schedule": cron_text(job.get("cron"), _actor().language or "en"), "next_runs": next_runs(job.get("cron")),

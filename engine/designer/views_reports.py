@@ -33,7 +33,13 @@ def _report_view(definition: dict, index: int, report: dict, language: str) -> d
             "fields": list(fields), "date_fields": [n for n, t in fields.items() if t in DATES],
             "number_fields": [n for n, t in fields.items() if t in NUMBERS],
             "conditions": conditions.parse(report.get("filter") if isinstance(report.get("filter"), str) else ""),
-            "columns": _columns(report)}
+            "columns": _columns(report), "groups": _indexed(report.get("group_by")),
+            "measures": _indexed(report.get("measures"))}
+
+
+def _indexed(value) -> list[tuple[int, dict]]:
+    """(position, item) of the objects of a list: a broken draft's other items are left to its problems."""
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _columns(report: dict) -> list[str]:

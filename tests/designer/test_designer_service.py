@@ -422,12 +422,16 @@ def test_the_preview_computes_the_drafts_formulas_as_the_user_types(designer_cli
                 "workflow": {"states": [4, {"label": 1}], "transitions": [3, {"from": 5, "to": []}]},
                 "permissions": {"r": 5, "q": {"fields": 3}}, "list": {"columns": "a"}, "label": []}],
      "rules": [4, {"on": "x", "actions": [3]}, {"match": 3, "adjust": [], "source": 5}]},
+    {"reports": [3, {"name": 4, "source": ["x"], "group_by": "g", "measures": [5, {"agg": 3}], "filter": 7,
+                     "label": 2}, {"source": "product", "group_by": [7, {"field": 3, "label": []}]}],
+     "jobs": [1, {"cron": 5, "action": 3}, {"action": {"anomalies": 4}}, {"action": {"create": 3, "values": 2}},
+              {"label": 5, "action": {"report": None}}]},
 ])
 def test_every_page_explains_a_broken_draft_instead_of_failing(designer_client, shop_definition, broken):
     _import(designer_client, shop_definition)
     answer = designer_client.post("/designer/apps/shop/draft", json=dict(shop_definition, **broken)).get_json()
     assert answer["error_count"] > 0
-    pages = ["/", "/rules", "/permissions", "/publish", "/history", "/forms/0", "/forms/0/workflow",
+    pages = ["/", "/rules", "/reports", "/jobs", "/permissions", "/publish", "/history", "/forms/0", "/forms/0/workflow",
              "/forms/0/permissions", "/forms/0/preview", "/forms/1"]
     for page in pages:
         response = designer_client.get(f"/designer/apps/shop{page}")
