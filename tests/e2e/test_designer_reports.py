@@ -3,7 +3,7 @@ user adds a report over order lines, groups it by the order's month (the
 bucket select appears once a date is chosen) and by product, sums the
 quantity, filters with the condition builder, sees the sentence follow each
 change and a bad sort named next to its box; then publishes and reads the
-report at /apps/<app>/reports/<name>."""
+report at /apps/<app>/reports/<name>. A job's schedule is read out as it is typed."""
 from __future__ import annotations
 
 import json
@@ -91,3 +91,21 @@ def test_a_report_built_in_the_designer_is_published_and_read(page, designer_liv
     page.goto(live.url + href)
     table = page.locator("main table").inner_text()
     assert "2026-03" in table and "10" in table and "9" not in table.replace("2026", "")
+
+
+def test_a_job_schedule_is_read_out_as_it_is_typed(page, designer_live):
+    live = designer_live
+    sign_in(page, live, "dana")
+    page.goto(f"{live.url}/designer/")
+    page.fill("#import-json", json.dumps(SALES))
+    with page.expect_navigation():
+        page.get_by_test_id("import-app").locator("button").click()
+    with page.expect_navigation():
+        page.get_by_test_id("tab-jobs").click()
+    submit_in(page, "add-job", name="restock", label_zh="补货", label_en="Restock")
+    page.wait_for_selector("body[data-designer-ready]")
+    set_text(page, "jobs[0].cron", "30 8 * * 1-5")
+    page.wait_for_function("() => document.querySelector('[data-testid=job-sentence]').textContent"
+                           " === '“补货”：每周一至周五 08:30（UTC）新建一条商品'")
+    set_text(page, "jobs[0].cron", "30 8 * *")
+    assert "5 fields" in page.locator('[data-errors-for="jobs[0].cron"]').inner_text()
