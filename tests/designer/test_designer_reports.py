@@ -70,6 +70,7 @@ def test_a_report_is_built_with_form_posts_and_told_as_a_sentence(designer_clien
                                      "reports[0].measures[0].label.zh": "数量",
                                      "reports[0].measures[0].label.en": "Quantity",
                                      "reports[0].sort": "month,-qty", "reports[0].limit": "100",
+                                     "reports[0].description.zh": "已发货的数量",
                                      "_kind:reports[0].limit": "int"})
     designer_client.post("/designer/apps/sales/condition", data={
         "_target": "reports[0].filter", "cond_field": ["parent.shipped"], "cond_op": ["=="],
@@ -82,7 +83,7 @@ def test_a_report_is_built_with_form_posts_and_told_as_a_sentence(designer_clien
         "group_by": [{"field": "parent.date", "bucket": "month", "name": "month",
                       "label": {"en": "Month", "zh": "月份"}}, {"field": "product"}],
         "measures": [{"name": "qty", "agg": "sum", "expression": "qty", "label": {"en": "Quantity", "zh": "数量"}}],
-        "sort": "month,-qty", "limit": 100}
+        "sort": "month,-qty", "limit": 100, "description": {"zh": "已发货的数量"}}
     page = _page(designer_client)
     assert "从shipped为&#34;True&#34;的订单的明细中，按月份和商品汇总：数量合计（最多 100 行）" in page
     assert "From the Order Lines whose shipped is &#34;True&#34;, by Month and Product: sum of Quantity" in page
