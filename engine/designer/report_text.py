@@ -111,6 +111,27 @@ def _measure_text(names: _Names, definition: dict, source: str, measure: dict) -
     return what if zh and suffix and what.endswith(suffix) else pattern.format(what)
 
 
+def _sort_text(names: _Names, definition: dict, source: str, report: dict) -> str:
+    """`month,-revenue` with the columns' labels: 按月份升序、销售额降序 / by Month, then Revenue descending."""
+    from engine.definitions.model import report_group_name
+    zh = names.language == "zh"
+    columns = {report_group_name(g): _group_text(names, definition, source, g) for g in _dicts(report.get("group_by"))
+               if isinstance(g.get("field"), str)}
+    columns.update({m.get("name"): _text(m.get("label"), names.language, str(m.get("name")))
+                    for m in _dicts(report.get("measures"))})
+    parts = []
+    for key in str(report.get("sort") or "").split(","):
+        key = key.strip()
+        name = key.lstrip("-").strip()
+        if name:
+            descending = key.startswith("-")
+            text = columns.get(name, name)
+            parts.append(text + ("降序" if descending else "升序") if zh else text + (" descending" if descending else ""))
+    if not parts:
+        return ""
+    return "，按" + "、".join(parts) + "排列" if zh else "; sorted by " + ", then ".join(parts)
+
+
 def report_sentence(definition: dict, report: dict, language: str | None = "en") -> str:
     """The sentence; "" for a report too incomplete to tell (its problems say why)."""
     language = "zh" if (language or "").startswith("zh") else "en"
@@ -129,12 +150,13 @@ def _sentence(names: _Names, definition: dict, report: dict) -> str:
     groups = [_group_text(names, definition, source, g) for g in _dicts(report.get("group_by"))]
     measures = [_measure_text(names, definition, source, m) for m in _dicts(report.get("measures"))]
     limit = report.get("limit")
+    order = _sort_text(names, definition, source, report)
     if zh:
         head = f"从{where + '的' if where else ''}{names.form_label(source)}中，"
         by = f"按{'和'.join(groups)}汇总：" if groups else "汇总："
         tail = f"（最多 {limit} 行）" if isinstance(limit, int) else ""
-        return head + by + "、".join(measures) + tail
+        return head + by + "、".join(measures) + order + tail
     whose = f" whose {where}" if where else ""
     by = f", by {' and '.join(groups)}: " if groups else ": "
     tail = f" (at most {limit} rows)" if isinstance(limit, int) else ""
-    return f"From the {names.form_label(source)}{whose}{by}" + ", ".join(measures) + tail + "."
+    return f"From the {names.form_label(source)}{whose}{by}" + ", ".join(measures) + order + tail + "."

@@ -85,7 +85,7 @@ def test_a_report_is_built_with_form_posts_and_told_as_a_sentence(designer_clien
         "measures": [{"name": "qty", "agg": "sum", "expression": "qty", "label": {"en": "Quantity", "zh": "数量"}}],
         "sort": "month,-qty", "limit": 100, "description": {"zh": "已发货的数量"}}
     page = _page(designer_client)
-    assert "从shipped为&#34;True&#34;的订单的明细中，按月份和商品汇总：数量合计（最多 100 行）" in page
+    assert "从shipped为&#34;True&#34;的订单的明细中，按月份和商品汇总：数量合计，按月份升序、数量降序排列（最多 100 行）" in page
     assert "From the Order Lines whose shipped is &#34;True&#34;, by Month and Product: sum of Quantity" in page
     assert '<option value="parent.date" selected>' in page and '<option value="product.category"' in page
     assert "Publish the app to run this report." in page

@@ -24,6 +24,14 @@ SALES = {
                         {"name": "qty", "type": "integer", "label": {"en": "Quantity", "zh": "数量"}}]}]}]}
 
 
+def errors_under(page, path, text):
+    """Wait until the page script has shown the answer's errors under the control of `path`:
+    containing `text`, or none when `text` is empty."""
+    page.wait_for_function(
+        "([path, text]) => { const e = document.querySelector(`[data-errors-for=\"${path}\"]`);"
+        " return e && (text ? e.textContent.includes(text) : e.textContent.trim() === ''); }", arg=[path, text])
+
+
 def _seed_orders(app):
     from engine.db import get_db
     from engine.runtime import identity
@@ -67,9 +75,9 @@ def test_a_report_built_in_the_designer_is_published_and_read(page, designer_liv
                            ".includes('按日期（按月）汇总：数量合计')")
 
     set_text(page, "reports[0].sort", "nothing")        # not a column: said next to the box
-    assert "nothing" in page.locator('[data-errors-for="reports[0].sort"]').inner_text()
+    errors_under(page, "reports[0].sort", "nothing")
     set_text(page, "reports[0].sort", "-qty")
-    assert page.locator('[data-errors-for="reports[0].sort"]').inner_text() == ""
+    errors_under(page, "reports[0].sort", "")
 
     builder = page.get_by_test_id("report-filter-builder")
     builder.locator('[name="cond_field"]').first.select_option("parent.shipped")
@@ -108,4 +116,4 @@ def test_a_job_schedule_is_read_out_as_it_is_typed(page, designer_live):
     page.wait_for_function("() => document.querySelector('[data-testid=job-sentence]').textContent"
                            " === '“补货”：每周一至周五 08:30（UTC）新建一条商品'")
     set_text(page, "jobs[0].cron", "30 8 * *")
-    assert "5 fields" in page.locator('[data-errors-for="jobs[0].cron"]').inner_text()
+    errors_under(page, "jobs[0].cron", "5 fields")
