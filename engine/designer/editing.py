@@ -2,7 +2,7 @@
 
 Every control is named by the JSON path it edits (`forms[0].fields[2].required`)
 and carries the same path in `data-path`; a hidden `_kind:<path>` says how to
-read it (bool, bool!, int, number, list, text). A post turns the controls into
+read it (bool, bool!, bool~, int, number, list, text). A post turns the controls into
 `set` operations, then adds the structural operation of the button that was
 pressed (`_op`, a JSON patch operation), and applies them as one patch: the
 same patch format the page script sends with fetch.
@@ -38,6 +38,9 @@ def read_control(form: MultiDict, path: str, kind: str) -> Any:
         return True if form.get(path) else None
     if kind == "bool!":
         return bool(form.get(path))
+    if kind == "bool~":
+        # true by default (a chart's drill): ticked leaves the key out, unticked writes false
+        return None if form.get(path) else False
     if kind in ("list", "names"):
         values = [v for v in form.getlist(path) if v]
         if kind == "names" and len(values) == 1:

@@ -46,6 +46,8 @@ def page_url(app: str, path: str) -> str:
         return url_for("designer.reports", app=app) + anchor
     if path.startswith("jobs"):
         return url_for("designer.jobs", app=app) + anchor
+    if path.startswith("dashboards"):
+        return url_for("designer.dashboards", app=app) + anchor
     return url_for("designer.app_overview", app=app) + anchor
 
 

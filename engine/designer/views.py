@@ -181,8 +181,13 @@ def _errors_answer(definition, problems):
     jobs = definition.get("jobs") if isinstance(definition, dict) else None
     job_sentences = [{"zh": job_sentence(definition, j, "zh"), "en": job_sentence(definition, j, "en")}
                      for j in jobs] if isinstance(jobs, list) else []
+    from engine.designer.dashboard_text import dashboard_sentence
+    boards = definition.get("dashboards") if isinstance(definition, dict) else None
+    dashboard_sentences = [{"zh": dashboard_sentence(definition, d, "zh"), "en": dashboard_sentence(definition, d, "en")}
+                           for d in boards] if isinstance(boards, list) else []
     return jsonify(ok=True, errors=service.error_dicts(problems), sentences=sentences,
                    report_sentences=report_sentences, job_sentences=job_sentences,
+                   dashboard_sentences=dashboard_sentences,
                    error_count=sum(1 for p in problems if p.severity == "error"))
 
 
@@ -257,7 +262,7 @@ def _new_item(definition: dict, kind: str, existing: list) -> dict:
     label = items.label_of(form.get("label_zh", ""), form.get("label_en", ""))
     taken = {i.get("name") for i in existing if isinstance(i, dict)}
     fallback = {"form": "form", "role": "role", "rule": "rule", "state": "state",
-                "transition": "transition", "report": "report", "job": "job"}.get(kind, "field")
+                "transition": "transition", "report": "report", "job": "job", "dashboard": "dashboard"}.get(kind, "field")
     name = form.get("name", "").strip() or items.suggest_name(form.get("label_en", ""), taken, fallback)
     forms = [f.get("name") for f in definition.get("forms") or [] if isinstance(f, dict)]
     if kind == "field":
@@ -272,6 +277,8 @@ def _new_item(definition: dict, kind: str, existing: list) -> dict:
         return items.new_report(name, form.get("source") or (forms[0] if forms else ""), label)
     if kind == "job":
         return items.new_job(name, label, forms)
+    if kind == "dashboard":
+        return {"name": name, **({"label": label} if label else {})}
     if kind == "state":
         return items.new_state(name, label)
     if kind == "transition":

@@ -29,6 +29,7 @@
     }
     if (kind === "bool") { return control.checked ? true : null; }
     if (kind === "bool!") { return control.checked; }
+    if (kind === "bool~") { return control.checked ? null : false; }   // true by default: ticked leaves it out
     var raw = control.value.trim();
     if (raw === "") { return null; }
     if (kind === "int" || kind === "number") {
