@@ -76,7 +76,7 @@ class RecordReader:
         if self.access.unrestricted:
             return {}
         return {"row_scope": self.read_condition(), "readable": self.access.readable,
-                "link_titles": self.link_title_condition}
+                "link_titles": self.link_title_condition, "linked_field": self.linked_field_condition}
 
     def link_title_condition(self, target: FormModel, alias):
         """Show a link's title only from records the caller could open: the
@@ -84,6 +84,15 @@ class RecordReader:
         None means no title column at all; else the extra join condition."""
         access = access_for(self.actor, self.loaded.model, target)
         if not access.can("read") or access.level(target.title) == "hidden":
+            return None
+        condition = self.scopes.condition(access, "read", alias)
+        return true() if condition is None else condition
+
+    def linked_field_condition(self, target: FormModel, alias, name: str):
+        """Filtering by `link.name`: only with the target's read right and `name`
+        visible there, and only over target rows in the caller's read scope."""
+        access = access_for(self.actor, self.loaded.model, target)
+        if not access.can("read") or access.level(name) == "hidden":
             return None
         condition = self.scopes.condition(access, "read", alias)
         return true() if condition is None else condition

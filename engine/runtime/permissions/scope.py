@@ -69,7 +69,9 @@ class ScopeCompiler:
                 raise KeyError(".".join(chain))
             form = self.model.form(field.form)
             target = self.loaded.tables.form(form.name).alias()
-            column = select(_column(target, name)).where(target.c.id == column).scalar_subquery()
+            # correlate_except: in a two-hop chain the inner hop must still see the outer table
+            column = (select(_column(target, name)).where(target.c.id == column)
+                      .correlate_except(target).scalar_subquery())
         return column
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, and_, false, or_, select
+from sqlalchemy import Table, and_, false, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError
 
@@ -51,7 +51,7 @@ def sortable_fields(form: FormModel) -> list[str]:
 
 class ListQuery:
     def __init__(self, loaded, form: FormModel, actor, *, row_scope=None, readable=None,
-                 link_titles=None):
+                 link_titles=None, linked_field=None):
         self.loaded = loaded
         self.form = form
         self.actor = actor
@@ -61,19 +61,46 @@ class ListQuery:
         # (target form, alias) -> extra join condition for its title, or None for
         # no title (permissions: titles only of records the caller could open).
         self.link_titles = link_titles
+        # (target form, alias, field) -> condition on the target row for filtering by
+        # `link.field`, or None when the caller may not read that field there.
+        self.linked_field = linked_field
 
     # ----------------------------------------------------------------- names
     def column_for(self, chain: tuple[str, ...]):
         if chain[0] == "user" and len(chain) == 2:
             return self.actor.namespace().get(chain[1])
+        if len(chain) > 1:
+            return self._linked_column(chain)
         name = chain[0]
-        field = self.form.field(name) if len(chain) == 1 else None
+        field = self.form.field(name)
         if field is not None and field.type in JSON_TYPES and self._visible([name]):
             raise BadRequest(f"Invalid filter: '{name}' holds a list and cannot be filtered on",
                              [ErrorDetail("filter", f"cannot filter on '{name}'")])
         if len(chain) != 1 or name not in self._filterable():
             raise KeyError(".".join(chain))
         return self.table.c[name]
+
+    def _linked_column(self, chain: tuple[str, ...]):
+        """`customer.city` (or longer chains): the linked record's field, as a
+        subquery. Each hop needs the caller's read right on the target and the
+        field visible there, and only target rows in the caller's read scope
+        count (others read as empty, so a filter cannot probe hidden records)."""
+        if chain[0] not in self._visible([chain[0]]):
+            raise KeyError(".".join(chain))
+        form, column = self.form, self.table.c.get(chain[0])
+        for link_name, name in zip(chain, chain[1:]):
+            field = form.field(link_name)
+            if column is None or field is None or field.type != "link":
+                raise KeyError(".".join(chain))
+            form = self.loaded.model.form(field.form)
+            alias = self.loaded.tables.form(form.name).alias()
+            condition = self.linked_field(form, alias, name) if self.linked_field else true()
+            if condition is None or name not in sortable_fields(form):
+                raise KeyError(".".join(chain))
+            # correlate_except: a nested hop must still see the outer table
+            column = (select(alias.c[name]).where(alias.c.id == column, condition)
+                      .correlate_except(alias).scalar_subquery())
+        return column
 
     def _filterable(self) -> set[str]:
         return self._visible(sortable_fields(self.form))
