@@ -127,7 +127,20 @@ def test_drill_on_a_subform_source_keeps_the_parent_conditions_only():
                                 "(status == 'shipped') and (customer == 1 or note == 'parent.x')")
 
 
-def test_drill_leaves_out_linked_fields_and_says_none_for_empty():
+def test_drill_follows_links_on_the_list():
+    from engine.definitions.model import Report, ReportGroup, ReportMeasure
+    units = (ReportMeasure("units", "sum", "on_hand"),)
+    by_category = Report("units", {"en": "Units"}, "stock", units,
+                         (ReportGroup("category", "product.category"),), filter="warehouse.code == 'SH'")
+    assert drill.drill_filter(by_category, [(by_category.group_by[0], 3)], [by_category.filter]) == \
+        drill.DrillFilter("stock", "product.category == 3 and (warehouse.code == 'SH')", True)
+    lines = Report("lines", {"en": "Lines"}, "sales_order.lines", units,
+                   (ReportGroup("city", "parent.customer.city"),), filter="parent.customer.vip")
+    assert drill.drill_filter(lines, [(lines.group_by[0], "上海")], [lines.filter]).expression == \
+        "customer.city == '上海' and (customer.vip)"
+
+
+def test_drill_leaves_out_row_fields_and_says_none_for_empty():
     report = model().report("revenue_by_category")
     (category,) = report.group_by
     assert drill.drill_filter(report, [(category, 3)], [None]) == drill.DrillFilter("sales_order", "", False)

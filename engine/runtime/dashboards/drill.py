@@ -12,8 +12,8 @@ filters name the form's own fields. The rule, per report source:
   kept (with `parent.` dropped); conditions on the rows' own fields cannot be
   said about the parent, so they are left out. The list then shows the parent
   records of the group (those with at least one counted row and possibly more).
-- a group on a linked record's field (`product.category`) is left out too
-  (list filters do not follow links).
+- a group or filter on a linked record's field (`product.category`) stays a
+  condition through the link: list filters follow links.
 
 `drill_filter()` returns the expression and whether it is exact."""
 from __future__ import annotations
@@ -46,14 +46,15 @@ def bucket_end(start: date, bucket: str) -> date:
 
 
 def list_name(report: Report, field_path: str) -> str | None:
-    """The list form's field a group/filter name stands for, or None when the
-    list cannot filter on it (row fields of a subform source, linked fields)."""
+    """The list form's name (a field, or a path through links) a group/filter
+    name stands for, or None when the list cannot filter on it (row fields of a
+    subform source)."""
     chain = field_path.split(".")
     if report.source_subform:
-        if chain[0] != "parent" or len(chain) != 2:
+        if chain[0] != "parent" or len(chain) < 2:
             return None
         chain = chain[1:]
-    return chain[0] if len(chain) == 1 else None
+    return ".".join(chain)
 
 
 def group_condition(report: Report, group: ReportGroup, value: Any) -> str | None:
@@ -84,11 +85,9 @@ def translate_filter(report: Report, source: str | None) -> tuple[str | None, bo
     tree = ast.parse(source, mode="eval")
     chains = compile_expression(source).names
     if report.source_subform:
-        if not all(c[0] in ("parent", "user") and len(c) == 2 for c in chains):
+        if not all((c[0] == "parent" and len(c) >= 2) or (c[0] == "user" and len(c) == 2) for c in chains):
             return None, False
         tree = _DropParent().visit(tree)
-    elif not all(len(c) == 1 or (c[0] == "user" and len(c) == 2) for c in chains):
-        return None, False
     return ast.unparse(tree), True
 
 
