@@ -14,6 +14,6 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from engine.designer.access import can_design
     from engine.designer.views import designer
-    from engine.designer import views_dashboards, views_forms, views_jobs, views_publish, views_reports, views_rules  # noqa: F401 (routes)
+    from engine.designer import views_dashboards, views_forecasts, views_forms, views_jobs, views_publish, views_reports, views_rules  # noqa: F401 (routes)
     app.register_blueprint(designer)
     app.jinja_env.globals["can_design"] = can_design     # the header's Designer link

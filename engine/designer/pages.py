@@ -48,6 +48,8 @@ def page_url(app: str, path: str) -> str:
         return url_for("designer.jobs", app=app) + anchor
     if path.startswith("dashboards"):
         return url_for("designer.dashboards", app=app) + anchor
+    if path.startswith("forecasts"):
+        return url_for("designer.forecasts", app=app) + anchor
     return url_for("designer.app_overview", app=app) + anchor
 
 

@@ -187,8 +187,15 @@ def _errors_answer(definition, problems):
                            for d in boards] if isinstance(boards, list) else []
     return jsonify(ok=True, errors=service.error_dicts(problems), sentences=sentences,
                    report_sentences=report_sentences, job_sentences=job_sentences,
-                   dashboard_sentences=dashboard_sentences,
+                   dashboard_sentences=dashboard_sentences, forecast_sentences=_forecast_sentences(definition),
                    error_count=sum(1 for p in problems if p.severity == "error"))
+
+
+def _forecast_sentences(definition) -> list[dict]:
+    from engine.designer.forecast_text import forecast_sentence
+    listed = definition.get("forecasts") if isinstance(definition, dict) else None
+    return [{"zh": forecast_sentence(definition, f, "zh"), "en": forecast_sentence(definition, f, "en")}
+            for f in listed] if isinstance(listed, list) else []
 
 
 @designer.get("/apps/<app>/draft")
@@ -262,7 +269,8 @@ def _new_item(definition: dict, kind: str, existing: list) -> dict:
     label = items.label_of(form.get("label_zh", ""), form.get("label_en", ""))
     taken = {i.get("name") for i in existing if isinstance(i, dict)}
     fallback = {"form": "form", "role": "role", "rule": "rule", "state": "state",
-                "transition": "transition", "report": "report", "job": "job", "dashboard": "dashboard"}.get(kind, "field")
+                "transition": "transition", "report": "report", "job": "job", "dashboard": "dashboard",
+                "forecast": "forecast"}.get(kind, "field")
     name = form.get("name", "").strip() or items.suggest_name(form.get("label_en", ""), taken, fallback)
     forms = [f.get("name") for f in definition.get("forms") or [] if isinstance(f, dict)]
     if kind == "field":
@@ -279,6 +287,8 @@ def _new_item(definition: dict, kind: str, existing: list) -> dict:
         return items.new_job(name, label, forms)
     if kind == "dashboard":
         return {"name": name, **({"label": label} if label else {})}
+    if kind == "forecast":
+        return _new_forecast(definition, name, label, form.get("source", ""))
     if kind == "state":
         return items.new_state(name, label)
     if kind == "transition":
@@ -287,6 +297,16 @@ def _new_item(definition: dict, kind: str, existing: list) -> dict:
         return {"value": form.get("name", "").strip() or f"option_{len(existing) + 1}",
                 **({"label": label} if label else {})}
     raise service.DesignerError(f"Cannot add a {kind!r} here", form.get("_list", "$"))
+
+
+def _new_forecast(definition: dict, name: str, label: dict | None, report: str) -> dict:
+    """A forecast of the chosen day report's first measure: valid at once, changed from there."""
+    from engine.designer.forecast_text import forecast_reports
+    reports = forecast_reports(definition)
+    report = report if report in reports else next(iter(reports), "")
+    columns = reports.get(report, {"days": [""], "measures": [""]})
+    return {"name": name, **({"label": label} if label else {}), "report": report,
+            "date": columns["days"][0], "value": (columns["measures"] or [""])[0]}
 
 
 def _states(definition: dict, list_path: str) -> list[str]:

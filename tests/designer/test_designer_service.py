@@ -230,7 +230,7 @@ def test_every_editor_page_renders_for_the_inventory_app(designer_client):
     _import(designer_client, load_definition(bundled_app_path("inventory")))
     base = "/designer/apps/inventory"
     for url in ("/", "/forms/9", "/forms/9/workflow", "/forms/9/permissions", "/permissions", "/rules",
-                "/reports", "/jobs", "/dashboards",
+                "/reports", "/jobs", "/dashboards", "/forecasts",
                 "/publish", "/history"):
         assert designer_client.get(base + url).status_code == 200, url
     rules = designer_client.get(base + "/rules").data.decode()
@@ -297,7 +297,7 @@ def test_posting_every_editor_page_unchanged_changes_nothing(app, designer_clien
     forms = definition["forms"]
     chosen = [0] + [i for i, f in enumerate(forms) if f.get("workflow") and any(
         x.get("type") == "subform" for x in f["fields"])][:3] if len(forms) > 5 else range(len(forms))
-    pages = ["/", "/rules", "/reports", "/jobs", "/dashboards", "/permissions"] + [
+    pages = ["/", "/rules", "/reports", "/jobs", "/dashboards", "/forecasts", "/permissions"] + [
         f"/forms/{i}{tab}" for i in chosen for tab in ("", "/workflow", "/permissions")]
     for page in pages:
         html = designer_client.get(f"/designer/apps/{name}{page}").data.decode()
@@ -429,12 +429,14 @@ def test_the_preview_computes_the_drafts_formulas_as_the_user_types(designer_cli
     {"dashboards": [3, {"name": 4, "label": 2, "roles": "x", "tiles": "t", "charts": [5, {"report": 3, "type": 9}]},
                     {"tiles": [7, {"report": "nope", "measure": [], "label": 1}],
                      "charts": [{"report": None, "x": {}, "series": 3, "drill": "y", "limit": "z"}]}]},
+    {"forecasts": [2, {"name": 3, "report": [], "date": 4, "label": 5, "purchase": 6},
+                   {"report": "x", "purchase": {"stock_form": 1, "available": [], "request_form": {}}}]},
 ])
 def test_every_page_explains_a_broken_draft_instead_of_failing(designer_client, shop_definition, broken):
     _import(designer_client, shop_definition)
     answer = designer_client.post("/designer/apps/shop/draft", json=dict(shop_definition, **broken)).get_json()
     assert answer["error_count"] > 0
-    pages = ["/", "/rules", "/reports", "/jobs", "/dashboards", "/permissions", "/publish", "/history", "/forms/0", "/forms/0/workflow",
+    pages = ["/", "/rules", "/reports", "/jobs", "/dashboards", "/forecasts", "/permissions", "/publish", "/history", "/forms/0", "/forms/0/workflow",
              "/forms/0/permissions", "/forms/0/preview", "/forms/1"]
     for page in pages:
         response = designer_client.get(f"/designer/apps/shop{page}")
