@@ -126,3 +126,13 @@ def test_hidden_fields_never_exported(ft_app, client, monkeypatch):
 
 def test_list_screen_shows_export_link(ft_app, ft):
     assert "api.export_records" in ft_app.view_functions
+
+
+def test_an_unchanged_export_imports_back_as_unchanged(ft):
+    from tests.transfer.conftest import upload
+    for title in ("one", "two"):
+        assert ft.post(SAMPLES, json={"title": title, "count": 3}).status_code == 201
+    exported = ft.get(SAMPLES + "/export?format=csv").get_data()
+    body = upload(ft, SAMPLES, exported, filename="samples.csv").get_json()
+    assert (body["created"], body["updated"], body["unchanged"], body["errors"]) == (0, 0, 2, [])
+    assert {i["version"] for i in ft.get(SAMPLES).get_json()["items"]} == {1}

@@ -72,7 +72,7 @@ def diff_records(form: FormModel, old: Mapping[str, Any] | None,
         names.append(form.workflow.field)
     for name in names:
         before, after = json_value(old.get(name)), json_value(new.get(name))
-        if before != after:
+        if before != after and not (_empty(before) and _empty(after)):
             fields[name] = [before, after]
     rows = {}
     for sub in form.subforms:
@@ -80,6 +80,11 @@ def diff_records(form: FormModel, old: Mapping[str, Any] | None,
         if change:
             rows[sub.name] = change
     return {"fields": fields, "rows": rows}
+
+
+def _empty(value: Any) -> bool:
+    """No value: a list field never set (None) and one set to [] say the same."""
+    return value is None or value == []
 
 
 def _diff_rows(fields, old_rows, new_rows) -> dict[str, Any]:

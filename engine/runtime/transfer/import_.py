@@ -33,6 +33,7 @@ ROW_PATH = re.compile(r"^([A-Za-z_]\w*)\[(\d+)\]\.([A-Za-z_]\w*)$")
 class Report:
     created: int = 0
     updated: int = 0
+    unchanged: int = 0          # rows naming a record whose values they already hold
     errors: list[dict[str, Any]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     columns: list[dict[str, Any]] = field(default_factory=list)   # how each header was read
@@ -45,7 +46,8 @@ class Report:
         self.columns.append({"column": str(header), "field": field, "status": status})
 
     def as_dict(self) -> dict[str, Any]:
-        return {"created": self.created, "updated": self.updated, "errors": self.errors,
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "errors": self.errors,
                 "ignored_columns": self.ignored, "columns": self.columns}
 
 
@@ -98,7 +100,7 @@ def import_file(service, app: str, form_name: str, actor: Actor, data: bytes, fi
                  fast=False, commit=not dry_run and mode == "skip",
                  tracker=tracker.phase("checking" if dry_run else "importing"))
     if mode == "all" and report.errors:
-        report.created = report.updated = 0
+        report.created = report.updated = report.unchanged = 0
     return report, wrote
 
 
@@ -279,6 +281,7 @@ def _resolve(resolver: LinkResolver, field, value):
 
 def _write(session, form, values, record_id, version, where, first_row, report: Report,
            fast: bool) -> None:
+    logged_before = len(session.log_entries)     # an unchanged record logs nothing
     try:
         with session.savepoint(nested=not fast):
             if record_id is None:
@@ -299,9 +302,12 @@ def _write(session, form, values, record_id, version, where, first_row, report: 
     except SQLAlchemyError as error:
         report.error(first_row, None, f"the database rejected the row: {type(error.orig or error).__name__}")
         return
+    changed = len(session.log_entries) > logged_before
     if len(session.log_entries) >= LOG_BATCH:
         session.flush_log()
     if record_id is None:
         report.created += 1
-    else:
+    elif changed:
         report.updated += 1
+    else:
+        report.unchanged += 1
