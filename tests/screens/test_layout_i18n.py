@@ -65,3 +65,10 @@ def test_signed_out_users_are_sent_to_sign_in(orders_app, master):
 def test_navigation_hides_forms_the_role_cannot_read(client_for):
     page = client_for("sam").get("/apps/orders/").get_data(as_text=True)
     assert "Sales order" in page and "Customer" in page
+
+
+def test_home_offers_new_only_where_the_role_may_create(client_for):
+    page = client_for("sam").get("/apps/orders/").get_data(as_text=True)
+    assert 'href="/apps/orders/customer/new"' in page and 'href="/apps/orders/sales_order/new"' in page
+    assert 'href="/apps/orders/product/"' in page and 'href="/apps/orders/product/new"' not in page
+    assert 'href="/apps/orders/warehouse/new"' not in page

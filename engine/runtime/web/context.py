@@ -54,19 +54,22 @@ class NavItem:
     label: str
     url: str
     active: bool
+    new_url: str | None = None         # only when the policy lets the user create
 
 
 def navigation(loaded, current_form: str | None) -> list[tuple[str, list[NavItem]]]:
     """Readable forms grouped by their definition `group`, in definition order."""
     groups: dict[str, list[NavItem]] = {}
     for form in loaded.model.forms.values():
-        if not form_access(loaded, form).read:
+        access = form_access(loaded, form)
+        if not access.read:
             continue
         group = label(form.group) if form.group else ""
         groups.setdefault(group, []).append(NavItem(
             form.name, label(form.label, form.name),
             url_for("screens.list_records", app=loaded.name, form=form.name),
-            form.name == current_form))
+            form.name == current_form,
+            url_for("screens.new_record", app=loaded.name, form=form.name) if access.create else None))
     return list(groups.items())
 
 
