@@ -2,7 +2,8 @@
 the user adds a dashboard and a chart, picks another report (the x and y
 pickers come back with that report's columns only), a stacked bar split by a
 second column, sees the sentence follow and a pie's series named next to its
-box; then publishes and sees the chart at /apps/<app>/dashboards/<name>."""
+box; then publishes and sees the chart at /apps/<app>/dashboards/<name>.
+A forecast is set up with the column pickers and read out as it changes."""
 from __future__ import annotations
 
 import json
@@ -79,3 +80,25 @@ def test_a_chart_added_in_the_designer_is_published_and_shown(page, designer_liv
     chart = page.get_by_test_id("chart")
     assert "Quantity by month" in chart.inner_text()
     assert chart.locator("svg.ld-chart").count() == 1
+
+
+def test_a_forecast_is_set_up_with_pickers_and_told_as_it_changes(page, designer_live):
+    live = designer_live
+    daily = dict(REPORTS[1], name="daily", label={"en": "Daily", "zh": "每日"},
+                 group_by=[dict(REPORTS[1]["group_by"][0], bucket="day", name="day"), REPORTS[1]["group_by"][1]])
+    sign_in(page, live, "dana")
+    page.goto(f"{live.url}/designer/")
+    page.fill("#import-json", json.dumps(dict(SALES, reports=REPORTS + [daily])))
+    with page.expect_navigation():
+        page.get_by_test_id("import-app").locator("button").click()
+    with page.expect_navigation():
+        page.get_by_test_id("tab-forecasts").click()
+    submit_in(page, "add-forecast", name="demand", label_zh="需求预测", label_en="Demand")
+    page.wait_for_selector("body[data-designer-ready]")
+    assert _options(page, "forecasts[0].item") == ["", "product"]
+    choose(page, "forecasts[0].item", "product")
+    set_text(page, "forecasts[0].horizon", "14")
+    page.wait_for_function("() => document.querySelector('[data-testid=forecast-sentence]').textContent"
+                           " === '需求预测：根据“每日”报表，按商品预测未来 14 天的数量（季节周期 7 天，回测 3 次）'")
+    set_text(page, "forecasts[0].folds", "99")
+    errors_under(page, "forecasts[0].folds", "20")
