@@ -10,12 +10,11 @@ Prints orders/s for both and `RATIO create_http <engine time/baseline time> 2`.
 """
 from __future__ import annotations
 
-import argparse
 
 from flask import Flask, jsonify, request
 
 from benchmarks.bench_create_orders import LINES, baseline_insert, build_app, seed
-from benchmarks.common import Result, interleaved, sqlite_url
+from benchmarks.common import Result, command_line, interleaved, sqlite_url
 
 TARGET = 2.0
 URL = "/api/v1/apps/orders/forms/sales_order/records"
@@ -80,16 +79,8 @@ def run(quick: bool = False, database_url: str | None = None) -> list[Result]:
     return [measure(database_url or sqlite_url(), 30 if quick else 40, 5 if quick else 9)]
 
 
-def main(argv=None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=40, help="requests per round")
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args(argv)
-    result = measure(args.database_url or sqlite_url(), args.orders, args.rounds)
-    print(result.detail_line())
-    print(result.ratio_line())
-    return result.ratio
+def main(argv=None) -> list[Result]:
+    return command_line(__doc__, measure, argv, size=("orders", 40, "requests per round"), rounds=("rounds", 9))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ Prints both times and `RATIO create_order <engine/baseline> <target>`.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import tempfile
@@ -18,7 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select
 
-from benchmarks.common import Result, interleaved, sqlite_url
+from benchmarks.common import Result, command_line, interleaved, sqlite_url
 
 TARGET = 2.0
 LINES = 10
@@ -128,16 +127,8 @@ def run(quick: bool = False, database_url: str | None = None) -> list[Result]:
     return [measure(database_url or sqlite_url(), 30 if quick else 40, 5 if quick else 9)]
 
 
-def main(argv=None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=40, help="orders per round")
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args(argv)
-    result = measure(args.database_url or sqlite_url(), args.orders, args.rounds)
-    print(result.detail_line())
-    print(result.ratio_line())
-    return result.ratio
+def main(argv=None) -> list[Result]:
+    return command_line(__doc__, measure, argv, size=("orders", 40, "orders per round"), rounds=("rounds", 9))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ of the screen is printed beside it. On PostgreSQL: wall time.
 """
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import time
@@ -33,7 +32,7 @@ from decimal import Decimal
 from flask import jsonify, request
 from sqlalchemy import insert, select
 
-from benchmarks.common import Result, fresh_app, sqlite_url
+from benchmarks.common import Result, command_line, fresh_app, sqlite_url
 
 TARGET_RATIO = 2.0
 TARGET_SCREEN_MS = 30.0
@@ -241,16 +240,7 @@ def run(quick: bool = False, database_url: str | None = None) -> list[Result]:
 
 
 def main(argv=None) -> list[Result]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args(argv)
-    results = measure(args.database_url or sqlite_url(), args.rows, args.repeat)
-    for result in results:
-        print(result.detail_line())
-        print(result.ratio_line())
-    return results
+    return command_line(__doc__, measure, argv, size=("rows", 1_000_000, "orders to seed"), rounds=("repeat", 30))
 
 
 if __name__ == "__main__":

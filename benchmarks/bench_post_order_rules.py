@@ -7,7 +7,6 @@ lines, 20 atomic target updates, 20 ledger rows and the change-log entries.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 import time
@@ -15,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, update
 
-from benchmarks.common import Result, median_ratio, sqlite_url
+from benchmarks.common import Result, command_line, median_ratio, sqlite_url
 
 TARGET = 1.5
 LINES = 10
@@ -160,16 +159,8 @@ def run(quick: bool = False, database_url: str | None = None) -> list[Result]:
     return [measure(database_url or sqlite_url(), 30 if quick else 40, 5 if quick else 11)]
 
 
-def main(argv=None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=40, help="orders per round")
-    parser.add_argument("--rounds", type=int, default=11)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args(argv)
-    result = measure(args.database_url or sqlite_url(), args.orders, args.rounds)
-    print(result.detail_line())
-    print(result.ratio_line())
-    return result.ratio
+def main(argv=None) -> list[Result]:
+    return command_line(__doc__, measure, argv, size=("orders", 40, "orders per round"), rounds=("rounds", 11))
 
 
 if __name__ == "__main__":

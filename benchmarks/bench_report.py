@@ -19,14 +19,13 @@ products, 2 years of dates, 3 orders in 4 shipped.
 """
 from __future__ import annotations
 
-import argparse
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import insert, text
 
-from benchmarks.common import Result, fresh_app, interleaved, sqlite_url
+from benchmarks.common import Result, command_line, fresh_app, interleaved, sqlite_url
 
 TARGET_RATIO = 1.2
 TARGET_SECONDS = 1.0
@@ -143,16 +142,7 @@ def run(quick: bool = False, database_url: str | None = None) -> list[Result]:
 
 
 def main(argv=None) -> list[Result]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000, help="sales lines to seed")
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args(argv)
-    results = measure(args.database_url or sqlite_url(), args.rows, args.rounds)
-    for result in results:
-        print(result.detail_line())
-        print(result.ratio_line())
-    return results
+    return command_line(__doc__, measure, argv, size=("rows", 1_000_000, "sales lines to seed"), rounds=("rounds", 7))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ same results for a person. The runner (`benchmarks/run_all.py`) never parses tex
 """
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -90,6 +91,23 @@ def interleaved(rounds: int, engine, baseline, *, cpu: bool):
         walls.append((spent["engine"][1], spent["baseline"][1]))
     return (statistics.median(e for e, _ in walls), statistics.median(b for _, b in walls),
             statistics.median(ratios))
+
+
+def command_line(doc: str, measure, argv=None, *, size: tuple[str, int, str],
+                 rounds: tuple[str, int]) -> list[Result]:
+    """What every benchmark's `main()` does: parse `--<size> N --<rounds> N
+    --database-url URL`, call `measure(url, size, rounds)` and print its results."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(f"--{size[0]}", type=int, default=size[1], help=size[2])
+    parser.add_argument(f"--{rounds[0]}", type=int, default=rounds[1])
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    measured = measure(args.database_url or sqlite_url(), getattr(args, size[0]), getattr(args, rounds[0]))
+    results = measured if isinstance(measured, list) else [measured]
+    for result in results:
+        print(result.detail_line())
+        print(result.ratio_line())
+    return results
 
 
 def sqlite_url() -> str:
