@@ -82,11 +82,7 @@ class RecordReader:
         """Show a link's title only from records the caller could open: the
         target's read right, its title field visible, the row in its scope.
         None means no title column at all; else the extra join condition."""
-        access = access_for(self.actor, self.loaded.model, target)
-        if not access.can("read") or access.level(target.title) == "hidden":
-            return None
-        condition = self.scopes.condition(access, "read", alias)
-        return true() if condition is None else condition
+        return self.linked_field_condition(target, alias, target.title)
 
     def linked_field_condition(self, target: FormModel, alias, name: str):
         """Filtering by `link.name`: only with the target's read right and `name`

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.runtime.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
 from engine.runtime.transfer import background
+from engine.runtime.transfer.columns import import_candidates
 from engine.runtime.transfer.import_ import MODES
 from engine.runtime.transfer.reader import read_rows
 from engine.runtime.transfer.runs import DONE, PENDING, ImportRun
@@ -146,17 +147,12 @@ def _field_names(form_model) -> list[tuple[str, str]]:
 
 
 def _column_rows(form_model, columns: list[dict]) -> list[dict]:
+    """The import report's columns with the field's label in the page language."""
+    known = import_candidates(form_model)
     rows = []
     for column in columns:
         name = column.get("field")
-        field = _field_of(form_model, name) if name else None
+        found = known.get(name) if name else None
+        field = found.field if found is not None else None
         rows.append({**column, "label": label(field.label, field.name) if field else (name or "")})
     return rows
-
-
-def _field_of(form_model, name: str):
-    if "." in name:
-        sub_name, field_name = name.split(".", 1)
-        sub = next((s for s in form_model.subforms if s.name == sub_name), None)
-        return next((f for f in sub.fields if f.name == field_name), None) if sub else None
-    return form_model.field(name)
