@@ -37,19 +37,25 @@ def create_user(connection: Connection, username: str, password: str, *, is_admi
     username = username.strip()
     if not username or len(username) > 100:
         raise BadRequest("A username needs 1 to 100 characters")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise BadRequest(f"A password needs at least {MIN_PASSWORD_LENGTH} characters")
+    hashed = hash_password(password)
     if connection.execute(select(users.c.id).where(users.c.username == username)).first():
         raise Conflict(f"A user named {username!r} already exists")
     user_id = connection.execute(insert(users).values(
         username=username, display_name=display_name, is_admin=is_admin, is_active=True,
-        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        password_hash=hashed,
         language=language, attributes={}, created_at=utcnow())).inserted_primary_key[0]
     for app, role in roles:
         connection.execute(insert(user_roles).values(user_id=user_id, app=app, role=role))
     log_operation(connection, "user.create", username,
                   details={"admin": is_admin, "roles": [f"{a}:{r}" for a, r in roles]})
     return user_id
+
+
+def hash_password(password: str) -> str:
+    """The stored form of a new password, refused (400) if it is too short."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadRequest(f"A password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def find_user(connection: Connection, username: str) -> dict[str, Any]:
