@@ -77,6 +77,16 @@ def test_a_cookie_copied_before_logout_is_refused_after_it(orders_app, alice):
     assert ApiClient(browser, alice).get("/apps").status_code == 200      # the token lives on
 
 
+def test_signing_in_again_ends_the_browser_s_earlier_session(orders_app, alice):
+    browser = signed_in(orders_app)
+    cookie = captured(browser)
+    again = browser.post("/login", data={"username": "alice", "password": "password-alice",
+                                         "csrf_token": csrf_token(browser, "/logout")})
+    assert again.status_code == 302
+    assert_signed_in(browser)
+    assert_signed_out(replay(orders_app, cookie))
+
+
 def test_disabling_ends_sessions_for_good_even_after_enabling(orders_app, alice):
     browser = signed_in(orders_app)
     cookie = captured(browser)

@@ -136,6 +136,8 @@ def _attempt(username: str, password: str) -> tuple[int, str | None, int | None]
             return 401, "Wrong username or password. · 用户名或密码错误。", None
         log_operation(connection, throttle.SUCCESS, username, actor_id=user["id"], address=address)
         actor = identity.actor_for_user(connection, user)
+        if current_session_key():       # signing in again: the cookie's earlier session ends
+            sessions.end(connection, current_session_key(), sessions.LOGOUT)
         key = sessions.start(connection, user["id"], address=address,
                              user_agent=request.user_agent.string)
     session.clear()          # a fresh session (and CSRF token) for the signed-in user
