@@ -33,6 +33,7 @@ def register_subsystems(app: Flask) -> None:
     from engine.runtime.api import init_app as init_api
     from engine.runtime.records import service
     from engine.runtime.web.auth import init_app as init_auth
+    from engine.runtime.web.headers import init_app as init_headers
     from engine.runtime.web.screens import init_app as init_screens
     from engine.storage import system
 
@@ -44,6 +45,7 @@ def register_subsystems(app: Flask) -> None:
     init_auth(app)      # sign-in, sessions, CSRF on every state-changing request
     init_screens(app)   # after the API: the screens wrap its HTTP error handler
     init_designer(app)  # /designer/: after the screens (it renders with their layout)
+    init_headers(app)   # CSP, nosniff, framing and referrer headers on every answer
 
 
 def _resource_dir(name: str):

@@ -112,6 +112,40 @@ def enable_user(name) -> None:
     click.echo(f"enabled user {name}" if changed else f"user {name} was already enabled")
 
 
+@user.command("signout")
+@click.argument("name")
+def sign_out_user(name) -> None:
+    """Sign NAME out everywhere: every session ends (API tokens are revoked with `revoke`)."""
+    with _transaction() as connection:
+        ended = accounts.sign_out_everywhere(connection, name)
+    click.echo(f"signed out {name} everywhere ({ended} session{'s' if ended != 1 else ''} ended)")
+
+
+@user.command("sessions")
+@click.argument("name")
+def list_sessions(name) -> None:
+    """List NAME's live sessions: when they started, last use, address, browser."""
+    with _transaction() as connection:
+        rows = accounts.list_sessions(connection, name)
+    for row in rows:
+        click.echo(f"{row['id'][:12]}\tstarted {_when(row['created_at'])}\t"
+                   f"last seen {_when(row['last_seen_at'])}\t{row['address'] or '-'}\t"
+                   f"{row['user_agent'] or '-'}")
+    if not rows:
+        click.echo(f"{name} has no live sessions")
+
+
+@user.command("password")
+@click.argument("name")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True,
+              help="At least 8 characters (asked for, hidden, when left out).")
+def set_password(name, password) -> None:
+    """Set NAME's password; every session of NAME ends (API tokens stay)."""
+    with _transaction() as connection:
+        ended = accounts.set_password(connection, name, password)
+    click.echo(f"password of {name} changed ({ended} session{'s' if ended != 1 else ''} ended)")
+
+
 @user.command("list")
 def list_users() -> None:
     """List users: name, state, admin flag, roles, active tokens."""

@@ -12,6 +12,7 @@ from engine.designer.items import FIELD_TYPES
 from engine.designer.pages import render
 from engine.designer.views import designer
 from engine.runtime.web import context
+from engine.runtime.web.headers import frameable_by_same_site
 
 
 def _form(app: str, index: int) -> dict:
@@ -30,6 +31,7 @@ def form_editor(app: str, index: int):
 
 
 @designer.get("/apps/<app>/forms/<int:index>/preview")
+@frameable_by_same_site          # the form editor shows it in a frame (DESIGN §7.1)
 def form_preview(app: str, index: int):
     form = _form(app, index)
     definition = service.load_draft(get_db(), app, context.screen_actor()).definition

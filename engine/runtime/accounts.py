@@ -1,5 +1,6 @@
 """User administration (the `liandong user …` commands): enable and disable
-users, list them, change their roles, list and revoke API tokens.
+users, list them, change their roles and passwords, sign them out everywhere,
+list and revoke API tokens.
 
 Every change is written to the operation log. Tokens are named by their id
 (shown when created and by `tokens`): they are stored only as digests, so the
@@ -12,8 +13,9 @@ from typing import Any, Iterable
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from engine.runtime.errors import BadRequest, NotFound
-from engine.runtime.identity import TOKEN_PREFIX, find_user, token_digest
+from engine.runtime import sessions
+from engine.runtime.errors import BadRequest, Forbidden, NotFound
+from engine.runtime.identity import TOKEN_PREFIX, check_password, find_user, hash_password, token_digest
 from engine.storage.system import api_tokens, log_operation, user_roles, users
 from engine.storage.types import utcnow
 
@@ -21,15 +23,52 @@ from engine.storage.types import utcnow
 def set_active(connection: Connection, username: str, active: bool) -> bool:
     """Enable or disable a user; returns whether anything changed.
 
-    A disabled user cannot sign in, their session ends at their next request
-    and their tokens answer 401 (tokens are kept: enabling the user again
-    brings them back)."""
+    A disabled user cannot sign in, their sessions are revoked (enabling the
+    user again brings none back: they sign in anew) and their tokens answer
+    401 (tokens are kept: enabling the user again brings them back)."""
     user = find_user(connection, username)
     if bool(user["is_active"]) == active:
         return False
     connection.execute(update(users).where(users.c.id == user["id"]).values(is_active=active))
-    log_operation(connection, "user.enable" if active else "user.disable", username)
+    ended = 0 if active else sessions.end_all(connection, user["id"], sessions.DISABLED)
+    log_operation(connection, "user.enable" if active else "user.disable", username,
+                  details=None if active else {"sessions_ended": ended})
     return True
+
+
+def sign_out_everywhere(connection: Connection, username: str, *, actor_id: int | None = None) -> int:
+    """End every session of the user (their API tokens are revoked on their own);
+    returns how many sessions were ended."""
+    user = find_user(connection, username)
+    ended = sessions.end_all(connection, user["id"], sessions.SIGNOUT)
+    log_operation(connection, "user.signout", username, actor_id=actor_id,
+                  details={"sessions_ended": ended})
+    return ended
+
+
+def set_password(connection: Connection, username: str, password: str, *,
+                 current_password: str | None = None, keep_session: str | None = None,
+                 actor_id: int | None = None) -> int:
+    """Change the user's password and end every other session of theirs: all of
+    them, except the session whose key is `keep_session` (the one the user
+    changed it from). With `current_password` (a user changing their own) a
+    wrong one is refused and nothing changes. Returns how many sessions ended."""
+    user = find_user(connection, username)
+    if current_password is not None and not check_password(user, current_password):
+        raise Forbidden("The current password is wrong")
+    connection.execute(update(users).where(users.c.id == user["id"])
+                       .values(password_hash=hash_password(password)))
+    ended = sessions.end_all(connection, user["id"], sessions.PASSWORD, keep=keep_session)
+    log_operation(connection, "user.password", username, actor_id=actor_id,
+                  details={"sessions_ended": ended})
+    return ended
+
+
+def list_sessions(connection: Connection, username: str) -> list[dict[str, Any]]:
+    """The user's live sessions, newest first (ids are digests, never cookie keys)."""
+    user = find_user(connection, username)
+    return [{key: row[key] for key in ("id", "created_at", "last_seen_at", "address", "user_agent")}
+            for row in sessions.list_for_user(connection, user["id"])]
 
 
 def list_users(connection: Connection) -> list[dict[str, Any]]:

@@ -37,19 +37,30 @@ def create_user(connection: Connection, username: str, password: str, *, is_admi
     username = username.strip()
     if not username or len(username) > 100:
         raise BadRequest("A username needs 1 to 100 characters")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise BadRequest(f"A password needs at least {MIN_PASSWORD_LENGTH} characters")
+    check_password_rules(password)
     if connection.execute(select(users.c.id).where(users.c.username == username)).first():
         raise Conflict(f"A user named {username!r} already exists")
     user_id = connection.execute(insert(users).values(
         username=username, display_name=display_name, is_admin=is_admin, is_active=True,
-        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        password_hash=hash_password(password),
         language=language, attributes={}, created_at=utcnow())).inserted_primary_key[0]
     for app, role in roles:
         connection.execute(insert(user_roles).values(user_id=user_id, app=app, role=role))
     log_operation(connection, "user.create", username,
                   details={"admin": is_admin, "roles": [f"{a}:{r}" for a, r in roles]})
     return user_id
+
+
+def check_password_rules(password: str) -> None:
+    """A new password too short is refused (400)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadRequest(f"A password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def hash_password(password: str) -> str:
+    """The stored form of a new password (checked by `check_password_rules`)."""
+    check_password_rules(password)
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def find_user(connection: Connection, username: str) -> dict[str, Any]:

@@ -182,6 +182,8 @@
     var bar = box.querySelector("[data-import-bar]");
     var phases = {checking: box.getAttribute("data-phase-checking"), importing: box.getAttribute("data-phase-importing"),
                   saving: box.getAttribute("data-phase-saving")};
+    // The width is set here, not in a style attribute, which the CSP refuses.
+    bar.style.width = (bar.parentNode.getAttribute("aria-valuenow") || 0) + "%";
     function tick() {
       fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })

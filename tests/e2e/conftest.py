@@ -5,7 +5,9 @@ test and the orders example installed.
 When /usr/bin/chromium (or the playwright package) is missing, every test here
 is skipped with the reason, and the run prints a warning line saying so: a
 green run without browser tests must not look like one with them.
-Failed tests leave a screenshot in test-artifacts/.
+Failed tests leave a screenshot in test-artifacts/. Every page of every test
+listens for what the Content-Security-Policy refuses (console "Refused to …"
+messages, page errors): a test that passed with a refusal fails at teardown.
 """
 from __future__ import annotations
 
@@ -125,12 +127,26 @@ def live(tmp_path, monkeypatch):
     app.extensions["liandong.db"].dispose()
 
 
+def watch_csp(tab) -> list[str]:
+    """Collect what the CSP refuses on this page (and its frames) and uncaught errors."""
+    refused: list[str] = []
+
+    def on_console(message):
+        text = message.text
+        if "Content Security Policy" in text or text.startswith("Refused to"):
+            refused.append(f"{message.type}: {text}")
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda error: refused.append(f"pageerror: {error}"))
+    return refused
+
+
 @pytest.fixture
 def page(browser, request):
     # 1024 px: a tablet held sideways, the narrowest width a clerk works at all day.
     context = browser.new_context(viewport={"width": 1024, "height": 900}, locale="en-US")
     context.set_default_timeout(10_000)
     tab = context.new_page()
+    refused = watch_csp(tab)
     yield tab
     failed = getattr(request.node, "report_call", None)
     if failed is not None and failed.failed:
@@ -138,6 +154,8 @@ def page(browser, request):
         name = request.node.nodeid.replace("/", "_").replace(":", "_").replace("[", "_").strip("]")
         tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
+    if failed is not None and failed.passed and refused:
+        pytest.fail("the page broke its Content-Security-Policy or threw:\n" + "\n".join(refused))
 
 
 def sign_in(page, live: LiveApp, username: str) -> None:

@@ -142,7 +142,7 @@ def test_build_publish_use_and_evolve_an_app(page, designer_live):
     title_error = page.locator('[data-errors-for="forms[3].title"]')
     assert "name" in title_error.inner_text()
     choose(page, "forms[3].title", "")
-    page.wait_for_function("!document.querySelector('[data-errors-for=\"forms[3].title\"]').textContent")
+    page.wait_for_function("() => !document.querySelector('[data-errors-for=\"forms[3].title\"]').textContent")
 
     # sales order: customer, warehouse, lines (subform) with a formula, a total
     open_form(page, live, 4)
@@ -162,7 +162,7 @@ def test_build_publish_use_and_evolve_an_app(page, designer_live):
     error.wait_for(state="visible")
     assert "prise" in error.inner_text()
     set_text(page, "forms[4].fields[3].fields[3].formula", "qty * price")
-    page.wait_for_function("!document.querySelector('[data-errors-for=\"forms[4].fields[3].fields[3].formula\"]').textContent")
+    page.wait_for_function("() => !document.querySelector('[data-errors-for=\"forms[4].fields[3].fields[3].formula\"]').textContent")
     add_field(page, "total", "decimal", "合计", "Total")
     set_text(page, "forms[4].fields[4].formula", "sum(lines.amount)")
     # the preview computes the draft's formulas as one types (the page the preview frame shows)
@@ -170,7 +170,7 @@ def test_build_publish_use_and_evolve_an_app(page, designer_live):
     page.fill("[name=lines-0-qty]", "2")
     page.fill("[name=lines-0-price]", "3.5")
     page.locator("[name=lines-0-price]").press("Tab")
-    page.wait_for_function("document.querySelector('[data-output=total]').textContent.includes('7')")
+    page.wait_for_function("() => document.querySelector('[data-output=total]').textContent.includes('7')")
     open_form(page, live, 4)
     # keyboard reorder: move "total" up one place, then drag it back to the end
     with page.expect_navigation():
@@ -215,7 +215,7 @@ def test_build_publish_use_and_evolve_an_app(page, designer_live):
         page.get_by_test_id("add-match").locator("button").click()
     submit_in(page, "add-adjust", _key="on_hand", _value="-qty")
     set_text(page, "rules[0].adjust.on_hand", "qty")            # the sentence follows the edit at once
-    page.wait_for_function("document.querySelector('[data-testid=rule-sentence]').textContent.includes('增加')")
+    page.wait_for_function("() => document.querySelector('[data-testid=rule-sentence]').textContent.includes('增加')")
     set_text(page, "rules[0].adjust.on_hand", "-qty")
     tick(page, "rules[0].create_missing")
     builder = page.get_by_test_id("condition-builder")

@@ -135,7 +135,8 @@ def document(*, title: str, description: str, width: float, height: float,
         "viewBox": f"0 0 {num(width)} {num(height)}", "width": "100%",
         "preserveAspectRatio": "xMidYMid meet", "aria-labelledby": f"{title_id} {desc_id}",
         "font-family": FONT, "font-size": FONT_SIZE, "fill": AXIS,
-        "style": "print-color-adjust: exact; -webkit-print-color-adjust: exact; max-width: 100%",
+        # No style attribute: the pages' CSP (style-src 'self') would refuse it;
+        # liandong.css gives .ld-chart its print colours and maximum width.
     }
     head = element("title", {"id": title_id}, title) + element("desc", {"id": desc_id}, description)
     return element("svg", attrs, head + body)

@@ -155,5 +155,16 @@ def _deliver_webhooks(flask_app: Flask, start: datetime) -> str:
     return ", ".join(f"{key} {value}" for key, value in stats.items())
 
 
+def _prune_sessions(flask_app: Flask, start: datetime) -> str:
+    """Sign-in sessions no cookie can use any more (revoked, or idle longer
+    than a session cookie lives) are removed."""
+    from engine.db import get_db
+    from engine.runtime import sessions
+    with get_db(flask_app).transaction() as connection:
+        removed = sessions.prune(connection, flask_app.permanent_session_lifetime)
+    return f"removed {removed} ended or expired sign-in sessions"
+
+
 register_engine_job("prune_change_log", "30 3 * * *", _prune_change_log)
+register_engine_job("prune_sessions", "40 3 * * *", _prune_sessions)
 register_engine_job("deliver_webhooks", "* * * * *", _deliver_webhooks)

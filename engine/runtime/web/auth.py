@@ -4,9 +4,11 @@
   (GET asks, POST signs out: a link alone must not sign anyone out).
 - The session cookie is HttpOnly and SameSite=Lax, Secure when
   SESSION_COOKIE_SECURE (env LIANDONG_SESSION_COOKIE_SECURE=1) is set. The
-  session holds only the user id; every request reloads the user, so a
-  disabled user is signed out on their next request and role changes apply
-  at once.
+  cookie holds the user id and the key of a server-side session
+  (`engine.runtime.sessions`, ld_sessions); every request looks the session
+  up with its user (one primary-key query), so a signed-out, revoked or
+  disabled session is refused on its next request, by every worker, and
+  role changes apply at once.
 - CSRF (`CSRFProtect`) guards every state-changing request, with one
   exception: API calls that carry an `Authorization` header. A bearer token
   is not ambient authority (a browser never adds it by itself, and such a
@@ -33,7 +35,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from engine.db import get_db
-from engine.runtime import identity
+from engine.runtime import identity, sessions
 from engine.runtime.actor import Actor
 from engine.runtime.web import throttle
 from engine.storage.system import log_operation
@@ -66,13 +68,30 @@ def current_actor_or_none() -> Actor | None:
     return None
 
 
+def current_session_key() -> str | None:
+    """The server-side session key of this request's cookie (e.g. to keep this
+    session signed in when its user changes their password), or None."""
+    key = session.get(sessions.SESSION_KEY)
+    return key if isinstance(key, str) and key else None
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> SessionUser | None:
-    if not user_id.isdigit():
+    """The session's user, if the server-side session is alive: a cookie
+    without a session key (e.g. signed by an earlier release) signs in nobody."""
+    key = current_session_key()
+    if key is None or not user_id.isdigit():
         return None
-    with get_db().read() as connection:
-        actor = identity.active_actor(connection, int(user_id))
-    return SessionUser(actor) if actor else None
+    database = get_db()
+    with database.read() as connection:
+        user, touch = sessions.user_for_key(connection, key)
+        if user is None or user["id"] != int(user_id):
+            return None
+        actor = identity.actor_for_user(connection, user)
+    if touch:       # a write transaction (on SQLite the write lock) at most once a minute
+        with database.transaction() as connection:
+            sessions.touch(connection, key)
+    return SessionUser(actor)
 
 
 # ------------------------------------------------------------------ sign-in
@@ -117,7 +136,12 @@ def _attempt(username: str, password: str) -> tuple[int, str | None, int | None]
             return 401, "Wrong username or password. · 用户名或密码错误。", None
         log_operation(connection, throttle.SUCCESS, username, actor_id=user["id"], address=address)
         actor = identity.actor_for_user(connection, user)
+        if current_session_key():       # signing in again: the cookie's earlier session ends
+            sessions.end(connection, current_session_key(), sessions.LOGOUT)
+        key = sessions.start(connection, user["id"], address=address,
+                             user_agent=request.user_agent.string)
     session.clear()          # a fresh session (and CSRF token) for the signed-in user
+    session[sessions.SESSION_KEY] = key
     login_user(SessionUser(actor))
     g.pop("liandong_actor", None)
     return 302, None, None
@@ -131,6 +155,7 @@ def logout():
     if request.method == "GET":
         return render_template("auth/logout.html", actor=actor)
     with get_db().transaction() as connection:
+        sessions.end(connection, current_session_key(), sessions.LOGOUT)
         log_operation(connection, "logout", actor.username, actor_id=actor.user_id,
                       address=request.remote_addr)
     logout_user()
