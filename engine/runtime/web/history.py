@@ -8,7 +8,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from engine.definitions.model import FieldModel, FormModel
-from engine.runtime.errors import BadRequest, Forbidden, ValidationFailed
+from engine.runtime.errors import BadRequest, Duplicate, Forbidden, ValidationFailed
 from engine.runtime.web import context
 from engine.runtime.web.i18n import label
 from engine.runtime.web.screens import screens
@@ -180,7 +180,7 @@ def restore_record(app: str, form: str, record_id: int):
         raise BadRequest("'to' must be the id of a history entry")
     try:
         context.service().restore(app, form, record_id, int(entry), actor=actor)
-    except (ValidationFailed, Forbidden) as error:     # a check or a rule refuses the old state
+    except (ValidationFailed, Forbidden, Duplicate) as error:   # a check, a rule or a unique key refuses it
         from engine.runtime.web.detail import render_detail
         return render_detail(loaded, loaded.form(form), record_id, action_error=error)
     flash(_("Restored to the state after history entry %(entry)s.", entry=entry), "success")
