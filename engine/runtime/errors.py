@@ -9,13 +9,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+NO_VALUE: Any = type("NoValue", (), {"__repr__": lambda self: "NO_VALUE"})()
+
+
 @dataclass
 class ErrorDetail:
     field: str | None
     message: str
+    value: Any = NO_VALUE          # the offending value, where naming it helps (a duplicate)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "message": self.message}
+        shown = {"field": self.field, "message": self.message}
+        if self.value is not NO_VALUE:
+            shown["value"] = self.value
+        return shown
 
 
 @dataclass
@@ -57,7 +64,16 @@ class NotFound(ServiceError):
 
 
 class Conflict(ServiceError):
+    """The record changed since the caller read it (a stale version), or it is
+    still referred to by others."""
     status, code = 409, "conflict"
+
+
+class Duplicate(ServiceError):
+    """A unique field (or field set) already holds this value in another record:
+    each detail names a field and its value. Not a `Conflict`: reloading the
+    record does not help, changing the value does."""
+    status, code = 409, "duplicate"
 
 
 class PayloadTooLarge(ServiceError):

@@ -188,3 +188,50 @@ def test_form_posts_carry_the_csrf_token(orders_app, master):
     preview = client.post("/apps/orders/sales_order/preview",
                           data={**order_data(master, [(0, "3")]), "csrf_token": token})
     assert preview.get_json()["fields"]["total"]["text"] == "30.00"
+
+
+# ------------------------------------------------- a duplicate unique value
+def field_error(page: str, name: str) -> str | None:
+    match = re.search(rf'id="f-{name}-error"[^>]*>([^<]+)<', page)
+    return match.group(1).strip() if match else None
+
+
+def test_a_duplicate_on_create_is_shown_at_its_field_with_the_typed_form_kept(admin_client, master):
+    response = admin_client.post("/apps/orders/product/new",
+                                 data={"sku": "P0", "name": "Typed name", "unit_price": "12.5"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "P0" in field_error(page, "sku") and "already used" in field_error(page, "sku")
+    assert re.search(r'class="form-control is-invalid"[^>]*name="sku"', page)
+    assert 'name="name" value="Typed name"' in page and 'name="sku" value="P0"' in page
+    assert 'name="unit_price" value="12.5' in page
+    assert 'data-testid="conflict"' not in page and "Someone else changed" not in page
+    assert 'data-testid="record-form"' in page
+
+
+def test_a_duplicate_on_edit_is_shown_at_its_field_not_as_an_edit_conflict(orders_app, admin_client,
+                                                                            master, actors):
+    product = master["products"][1]
+    data = {"_version": "1", "sku": "P0", "name": "Renamed", "unit_price": "3", "cost_price": "1"}
+    response = admin_client.post(f"/apps/orders/product/{product['id']}", data=data)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "P0" in field_error(page, "sku")
+    assert 'data-testid="conflict"' not in page and "Someone else changed" not in page
+    assert 'name="name" value="Renamed"' in page and 'name="_version" value="1"' in page
+    stored = get_record_service(orders_app).get("orders", "product", product["id"], actor=actors["admin"])
+    assert (stored["sku"], stored["name"]) == ("P1", "Product 1")
+
+
+def test_a_duplicate_composite_key_marks_both_fields_in_the_users_language(admin_client, master):
+    product, warehouse = master["products"][0]["id"], master["warehouses"][0]["id"]
+    data = {"product": product, "warehouse": warehouse}
+    assert admin_client.post("/apps/orders/stock/new", data=data).status_code == 302
+    admin_client.post("/language", data={"language": "zh", "next": "/apps/orders/"})
+    response = admin_client.post("/apps/orders/stock/new", data=data)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    for name in ("product", "warehouse"):
+        assert field_error(page, name) == "已有另一条记录使用相同的组合：商品 + 仓库。"
+    assert re.search(rf'<option value="{product}" selected', page)
+    assert re.search(rf'<option value="{warehouse}" selected', page)

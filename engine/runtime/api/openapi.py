@@ -23,9 +23,15 @@ from engine.runtime.records.queries import sortable_fields
 from engine.runtime.records.schema import record_schema
 from engine.runtime.registry import get_registry
 
-ERROR_STATUSES = {"400": "Bad request", "401": "Not signed in", "403": "Forbidden",
-                  "404": "Not found", "409": "Conflict", "413": "Body too large",
-                  "422": "Validation failed"}
+ERROR_STATUSES = {"400": "Bad request (an unknown key in a body is named in details)",
+                  "401": "Not signed in",
+                  "403": "Forbidden (also: a read-only field or a system key such as id or "
+                         "created_by set on a create or changed on an update, named in details)",
+                  "404": "Not found",
+                  "409": "code `conflict`: a stale version, or a record others refer to; "
+                         "code `duplicate`: a unique value another record holds (details name "
+                         "each field with its value)",
+                  "413": "Body too large", "422": "Validation failed"}
 
 
 @api.get("/openapi.json")
@@ -186,7 +192,9 @@ def _list_item(record: dict[str, Any], form: FormModel) -> dict[str, Any]:
 
 
 def input_schema(form: FormModel, readonly: frozenset[str], *, creating: bool) -> dict[str, Any]:
-    """What a client may send: writable fields only; `version` on updates."""
+    """What a client may send: writable fields only; `version` on updates. (A
+    record as read may also be sent back whole: its system keys are ignored
+    when unchanged, DESIGN §7.1; the schema documents what a client sets.)"""
     stored = record_schema(form, readonly)
     properties = {}
     for name, spec in stored["properties"].items():
@@ -240,7 +248,9 @@ FORMS_PAGE = {"type": "object", "required": ["items", "next"], "properties": {
     "next": {"type": "null"}}}
 ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message", "details"], "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"},
+        "code": {"type": "string", "examples": ["bad_request", "forbidden", "conflict", "duplicate"]},
+        "message": {"type": "string"},
         "details": {"type": "array", "items": {"type": "object", "properties": {
-            "field": {"type": ["string", "null"]}, "message": {"type": "string"}}}}}}}}
+            "field": {"type": ["string", "null"]}, "message": {"type": "string"},
+            "value": {"description": "the offending value (code duplicate)"}}}}}}}}
 HISTORY_PAGE = {"type": "object", "properties": {"items": {"type": "array"}, "next": {"type": ["null", "string"]}}}

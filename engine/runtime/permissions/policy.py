@@ -27,7 +27,7 @@ from engine.runtime.errors import ErrorDetail, Forbidden, NotFound, ValidationFa
 from engine.runtime.permissions.access import Access, access_for
 from engine.runtime.permissions.reads import RecordReader
 from engine.runtime.permissions.scope import ScopeCompiler, record_in_scope, records_in_scope
-from engine.runtime.records.values import SYSTEM_KEYS
+from engine.runtime.records.values import ANSWER_KEYS
 
 # SaveState.system_values key: fields the parser must treat as read-only for this caller.
 CALLER_READONLY = "caller_readonly"
@@ -94,8 +94,11 @@ class PermissionPolicy:
         if not restoring:
             # Sending a hidden field at all is refused: comparing it with the stored
             # value would answer "is it X?" for any X.
-            engine_set = set(SYSTEM_KEYS) | set(state.system_values.get("trusted") or ())
-            hidden = sorted(k for k in state.submitted if k not in engine_set and access.level(k) == "hidden")
+            # Keys that are no field of the form are the parser's (400 naming
+            # them, for every role), not a permission question.
+            engine_set = set(ANSWER_KEYS) | set(state.system_values.get("trusted") or ())
+            hidden = sorted(k for k in state.submitted
+                            if k not in engine_set and k in access.levels and access.level(k) == "hidden")
             if hidden:
                 raise Forbidden("You may not write these fields: " + ", ".join(hidden),
                                 [ErrorDetail(name, "not writable for you") for name in hidden])

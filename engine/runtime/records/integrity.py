@@ -6,15 +6,17 @@ cover races that slip between check and write.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.definitions.model import FormModel
-from engine.runtime.errors import Conflict, ErrorCollector, ErrorDetail
+from engine.runtime.errors import Conflict, Duplicate, ErrorCollector, ErrorDetail
 from engine.runtime.expressions import EvaluationError
 from engine.runtime.records.store import is_foreign_key_violation, is_unique_violation
+from engine.runtime.records.values import json_value
 
 REFERRER_SAMPLE = 5
 
@@ -58,11 +60,17 @@ def _check_users(session, form, record, errors) -> None:
                 errors.add(field.name, f"no user with id {value}")
 
 
+def unique_groups(form: FormModel, *, autonumbers: bool = False) -> list[tuple[str, ...]]:
+    """The fields and field sets that must be unique (with `autonumbers`, also
+    the numbers the engine assigns: unique in the database, never typed)."""
+    singles = [(f.name,) for f in form.scalar_fields if f.unique or (autonumbers and f.type == "autonumber")]
+    return singles + [tuple(group) for group in form.unique]
+
+
 def check_unique(session, form: FormModel, record: Mapping[str, Any], record_id: int | None) -> None:
-    """Unique fields and unique field sets: 409 naming the field(s) and value(s)."""
+    """Unique fields and unique field sets: 409 `duplicate` naming the field(s) and value(s)."""
     table = session.store.tables.form(form.name)
-    groups = [(f.name,) for f in form.scalar_fields if f.unique] + list(form.unique)
-    for group in groups:
+    for group in unique_groups(form):
         values = [record.get(name) for name in group]
         if any(v is None for v in values):
             continue
@@ -71,17 +79,53 @@ def check_unique(session, form: FormModel, record: Mapping[str, Any], record_id:
             condition = and_(condition, table.c.id != record_id)
         clash = session.connection.execute(select(table.c.id).where(condition).limit(1)).scalar()
         if clash is not None:
-            shown = ", ".join(f"{n}={v}" for n, v in zip(group, values))
-            raise Conflict(f"A {form.name} record with {shown} already exists (id {clash})",
-                           [ErrorDetail(name, "must be unique") for name in group])
+            raise duplicate(form, group, record)
 
 
-def raise_integrity_error(form: FormModel, error: IntegrityError):
+def duplicate(form: FormModel, group: tuple[str, ...], record: Mapping[str, Any]) -> Duplicate:
+    """The answer for a value another record already holds; the other record
+    itself is not named (the caller may not be allowed to see it)."""
+    values = [json_value(record.get(name)) for name in group]
+    shown = ", ".join(f"{name}={value}" for name, value in zip(group, values))
+    together = f" together with {', '.join(group)}" if len(group) > 1 else ""
+    return Duplicate(f"A {form.name} record with {shown} already exists",
+                     [ErrorDetail(name, f"{value} is already used by another {form.name} record{together}", value)
+                      for name, value in zip(group, values)])
+
+
+def raise_integrity_error(form: FormModel, error: IntegrityError, record: Mapping[str, Any]):
+    """The database refused a write the checks let through (a concurrent write
+    won the race): the same answers as the checks give."""
     if is_unique_violation(error):
-        raise Conflict(f"A {form.name} record with the same unique value already exists") from None
+        group = violated_group(form, error, record)
+        if group is not None:
+            raise duplicate(form, group, record) from None
+        raise Duplicate(f"A {form.name} record with the same unique value already exists") from None
     if is_foreign_key_violation(error):
         raise Conflict(f"The {form.name} record refers to, or is referred to by, a missing record") from None
     raise Conflict(f"The database refused the {form.name} record") from None
+
+
+SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
+POSTGRES_KEY = re.compile(r"Key \((.+?)\)=")
+
+
+def violated_group(form: FormModel, error: IntegrityError, record: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """Which unique field set the database names (SQLite lists `table.column`s,
+    PostgreSQL's detail says `Key (a, b)=(…)`); else the only set that has values."""
+    columns: set[str] = set()
+    sqlite = SQLITE_UNIQUE.search(str(error.orig))
+    if sqlite:
+        columns = {part.strip().rsplit(".", 1)[-1] for part in sqlite.group(1).split(",")}
+    postgres = POSTGRES_KEY.search(getattr(getattr(error.orig, "diag", None), "message_detail", None) or "")
+    if postgres:
+        columns = {part.strip().strip('"') for part in postgres.group(1).split(",")}
+    groups = unique_groups(form, autonumbers=True)
+    named = [group for group in groups if set(group) == columns]
+    if named:
+        return named[0]
+    filled = [group for group in groups if all(record.get(name) is not None for name in group)]
+    return filled[0] if len(filled) == 1 else None
 
 
 def referrers(session, form: FormModel, record_id: int) -> list[tuple[str, int]]:

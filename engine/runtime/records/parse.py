@@ -1,36 +1,53 @@
 """Step "parse" of the save pipeline: check and coerce what the caller submitted.
 
-Unknown keys are a bad request (400) naming every one; values of the wrong type
-are a validation failure (422) at their path; changing a read-only field
-(computed, autonumber, rule-adjusted, workflow state) is forbidden (403) naming
-the field. Sending a read-only field back unchanged is fine, so a client may
-PATCH the record it just read.
+Unknown keys are a bad request (400) naming every one, for every caller; values
+of the wrong type are a validation failure (422) at their path; changing a
+read-only field (computed, autonumber, rule-adjusted, workflow state) is
+forbidden (403) naming the field. Sending a read-only field back unchanged is
+fine, so a client may PATCH the record it just read.
+
+System columns and answer-only keys (`ANSWER_KEYS`: `id`, `version`, the
+created/updated stamps, `_titles`, `available_transitions`) follow the same
+rule (DESIGN §7.1): sent back as the record answers them they are ignored; set
+on a create (a non-null value) or changed on an update they are 403 naming
+them. `version` is the optimistic-concurrency value: a different one on an
+update is a stale copy, 409 `conflict`. Inside subform rows `id` is the row's
+identity; the other keys of the list are refused there unless null.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from engine.definitions.model import FieldModel, FormModel
-from engine.runtime.errors import BadRequest, ErrorCollector, Forbidden
+
+from engine.runtime.errors import BadRequest, Conflict, ErrorCollector, ErrorDetail, Forbidden
 from engine.runtime.records.coerce import CoercionError, coerce_value, json_integer
 from engine.runtime.records.state import SaveState
-from engine.runtime.records.values import SYSTEM_KEYS, json_value
+from engine.runtime.records.values import ANSWER_KEYS, json_value
+
+READ_ONLY = "read-only field"
+SET_BY_ENGINE = "set by the engine: leave it out or send it as read"
 
 
 class SubmissionParser:
-    def __init__(self, form: FormModel, readonly: frozenset[str], trusted: frozenset[str] = frozenset()):
+    def __init__(self, form: FormModel, readonly: frozenset[str], trusted: frozenset[str] = frozenset(),
+                 answered: Callable[[str], Any] | None = None):
         self.form = form
         self.readonly = readonly - trusted
         self.state_field = form.workflow.field if form.workflow else None
         self.trusted = trusted
+        # What the record answer says for a key that is not a stored column
+        # (`_titles`, `available_transitions`), computed only when one is sent.
+        self.answered = answered or (lambda key: None)
         self.unknown: list[str] = []
-        self.forbidden: list[str] = []
+        self.forbidden: list[tuple[str, str]] = []
         self.invalid = ErrorCollector()
 
     def parse(self, state: SaveState) -> None:
         previous = state.previous or {}
         for key, value in state.submitted.items():
-            if key in SYSTEM_KEYS:
+            if key in ANSWER_KEYS:
+                self._parse_answer_key(state, key, value)
                 continue
             field = self.form.field(key)
             if key == self.state_field and field is None:
@@ -43,11 +60,23 @@ class SubmissionParser:
                 self._parse_scalar(state, field, key, value, previous.get(key), key in self.readonly)
         self._raise()
 
+    def _parse_answer_key(self, state: SaveState, key: str, value: Any) -> None:
+        if state.previous is None:
+            if value is not None:
+                self.forbidden.append((key, SET_BY_ENGINE))
+            return
+        if key == "version":
+            _check_version(value, state.previous["version"])
+            return
+        stored = self.answered(key) if key not in state.previous else json_value(state.previous[key])
+        if json_value(json_integer(value)) != stored:
+            self.forbidden.append((key, SET_BY_ENGINE))
+
     def _parse_state(self, state, key, value, previous) -> None:
         if key in self.trusted:
             state.changes[key] = value
         elif value != previous.get(key):
-            self.forbidden.append(key)
+            self.forbidden.append((key, READ_ONLY))
 
     def _parse_scalar(self, state, field: FieldModel, path: str, value: Any, before: Any,
                       readonly: bool) -> None:
@@ -55,13 +84,13 @@ class SubmissionParser:
             typed = coerce_value(field, value)
         except CoercionError as error:
             if readonly:
-                self.forbidden.append(path)
+                self.forbidden.append((path, READ_ONLY))
             else:
                 self.invalid.add(path, str(error))
             return
         if readonly:
             if json_value(typed) != json_value(before):
-                self.forbidden.append(path)
+                self.forbidden.append((path, READ_ONLY))
             return
         state.changes[field.name] = typed
 
@@ -69,7 +98,7 @@ class SubmissionParser:
                     previous_rows: list[Mapping[str, Any]]) -> None:
         if field.name in self.readonly:
             if not _rows_unchanged(field, value, previous_rows):
-                self.forbidden.append(field.name)
+                self.forbidden.append((field.name, READ_ONLY))
             return
         if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
             self.invalid.add(field.name, "expected a list of rows (objects)")
@@ -97,6 +126,10 @@ class SubmissionParser:
         for key, item in row.items():
             if key == "id":
                 continue
+            if key in ANSWER_KEYS:       # rows are answered without them: only null goes back
+                if item is not None:
+                    self.forbidden.append((f"{path}.{key}", SET_BY_ENGINE))
+                continue
             sub = field.subfield(key)
             if sub is None:
                 self.unknown.append(f"{path}.{key}")
@@ -111,11 +144,21 @@ class SubmissionParser:
     def _raise(self) -> None:
         if self.unknown:
             raise BadRequest("Unknown fields: " + ", ".join(self.unknown),
-                             _details(self.unknown, "unknown field"))
+                             [ErrorDetail(path, "unknown field") for path in self.unknown])
         if self.forbidden:
-            raise Forbidden("Read-only fields cannot be changed: " + ", ".join(self.forbidden),
-                            _details(self.forbidden, "read-only field"))
+            raise Forbidden("Read-only fields cannot be changed: " + ", ".join(p for p, _ in self.forbidden),
+                            [ErrorDetail(path, message) for path, message in self.forbidden])
         self.invalid.raise_if_any()
+
+
+def _check_version(value: Any, stored: int) -> None:
+    """`version` in a write body: the version the caller read (as `If-Match`)."""
+    version = json_integer(value)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise BadRequest("version must be a whole number", [ErrorDetail("version", "not a number")])
+    if version != stored:
+        raise Conflict(f"Version conflict: you have version {version}, "
+                       f"the stored record is at version {stored}")
 
 
 def _rows_unchanged(field: FieldModel, value: Any, previous_rows: list[Mapping[str, Any]]) -> bool:
@@ -128,7 +171,7 @@ def _rows_unchanged(field: FieldModel, value: Any, previous_rows: list[Mapping[s
             return False
         for key, item in row.items():
             sub = field.subfield(key)
-            if key == "id":
+            if key == "id" or (key in ANSWER_KEYS and item is None):
                 continue
             if sub is None:
                 return False
@@ -140,7 +183,3 @@ def _rows_unchanged(field: FieldModel, value: Any, previous_rows: list[Mapping[s
                 return False
     return True
 
-
-def _details(paths: list[str], message: str):
-    from engine.runtime.errors import ErrorDetail
-    return [ErrorDetail(path, message) for path in paths]

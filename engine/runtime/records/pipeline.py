@@ -23,7 +23,7 @@ from engine.runtime.actor import Actor, Cause
 from engine.runtime import workflow
 from engine.runtime.errors import Conflict, ErrorCollector, ErrorDetail, NotFound, ValidationFailed
 from engine.runtime.expressions import EvaluationError, compile_expression
-from engine.runtime.records import autonumber, compute, integrity
+from engine.runtime.records import answers, autonumber, compute, integrity
 from engine.runtime.records.parse import SubmissionParser
 from engine.runtime.records.state import SaveState
 from engine.runtime.records.validate import validate_record
@@ -196,7 +196,8 @@ class WriteSession:
     def _step_parse(self, state: SaveState) -> None:
         # Plus the fields the caller's permissions do not let them write (policy).
         readonly = self.readonly_fields(state.form) | state.system_values.get("caller_readonly", frozenset())
-        SubmissionParser(state.form, readonly, state.system_values["trusted"]).parse(state)
+        SubmissionParser(state.form, readonly, state.system_values["trusted"],
+                         answered=lambda key: answers.answered(self, state.form, key, state.previous)).parse(state)
 
     def readonly_fields(self, form: FormModel) -> frozenset[str]:
         names = {f.name for f in form.fields if f.is_computed or f.type == "autonumber"}
@@ -305,7 +306,7 @@ class WriteSession:
                 self.store.sync_rows(self.connection, form, sub.name, state.record_id,
                                      state.previous.get(sub.name) or [], record.get(sub.name) or [])
         except IntegrityError as error:
-            integrity.raise_integrity_error(form, error)
+            integrity.raise_integrity_error(form, error, record)
         record.update(version=state.previous["version"] + 1, updated_at=changed["updated_at"],
                       updated_by=self.actor.user_id)
         self.forget_linked(form.name, state.record_id)
@@ -320,7 +321,7 @@ class WriteSession:
         try:
             record_id = self.store.insert(self.connection, state.form, columns, rows)
         except IntegrityError as error:
-            integrity.raise_integrity_error(state.form, error)
+            integrity.raise_integrity_error(state.form, error, state.record)
         state.record_id = record_id
         state.record.update(columns, id=record_id)
         state.diff = diff_records(state.form, None, state.record)

@@ -13,6 +13,9 @@ from typing import Any, Mapping
 from engine.definitions.model import FormModel
 
 SYSTEM_KEYS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by")
+# Keys of a record answer a client may send back but never sets (DESIGN §7.1):
+# the system columns plus what reads add (link titles, workflow transitions).
+ANSWER_KEYS = SYSTEM_KEYS + ("_titles", "available_transitions")
 
 
 def json_value(value: Any) -> Any:

@@ -48,6 +48,21 @@ def form_access(loaded, form, record=None) -> access_module.FormAccess:
     return access_module.form_access(service(), loaded, form, screen_actor(), record)
 
 
+def record_href(loaded, form_name: str | None, record_id: Any) -> str | None:
+    """The record page of a linked record, or None when there is nothing the
+    caller could open: no id (the service left it out), or a form the caller
+    may not read. Such a record is named, never linked."""
+    if form_name is None or record_id is None or not str(record_id).isdigit():
+        return None
+    readable = g.setdefault("readable_forms", {})
+    if (loaded.name, form_name) not in readable:
+        target = loaded.model.form(form_name)
+        readable[(loaded.name, form_name)] = target is not None and form_access(loaded, target).read
+    if not readable[(loaded.name, form_name)]:
+        return None
+    return url_for("screens.show_record", app=loaded.name, form=form_name, record_id=int(record_id))
+
+
 @dataclass(frozen=True)
 class NavItem:
     name: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import request, url_for
+from flask import request
 
 from engine.definitions.model import FormModel
 from engine.runtime.errors import Forbidden, NotFound, ServiceError
@@ -79,9 +79,7 @@ def _values(loaded, form: FormModel, record: Mapping[str, Any], access, titles) 
         if access.mode(field.name) == HIDDEN or field.name not in record:
             continue
         value = record.get(field.name)
-        href = None
-        if field.type == "link" and value is not None:
-            href = url_for("screens.show_record", app=loaded.name, form=field.form, record_id=value)
+        href = context.record_href(loaded, field.form, value) if field.type == "link" else None
         values.append({"name": field.name, "label": label(field.label, field.name),
                        "text": display_value(field, value, titles), "href": href,
                        "multiline": field.type == "textarea"})

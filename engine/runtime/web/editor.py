@@ -10,6 +10,7 @@ from flask import url_for
 
 from engine.definitions.model import FieldModel, FormModel
 from engine.runtime.errors import BadRequest, Forbidden, NotFound
+from engine.runtime.web import context
 from engine.runtime.web.access import HIDDEN, FormAccess
 from engine.runtime.web.i18n import label
 from engine.runtime.web.titles import TitleCollector
@@ -69,9 +70,7 @@ class EditorBuilder:
                          value=input_value(model, value), display=display_value(model, value, self.titles),
                          errors=list(self.errors.get(path, [])))
         if model.type == "link":
-            if value not in (None, ""):
-                view.href = url_for("screens.show_record", app=self.loaded.name, form=model.form,
-                                    record_id=value) if str(value).isdigit() else None
+            view.href = context.record_href(self.loaded, model.form, value)
             if mode == "write":
                 view.choices = self._link_choices(model, prefix, value)
         return view

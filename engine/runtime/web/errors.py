@@ -36,10 +36,14 @@ HINTS = {
 }
 
 
-def error_page(status: int, message: str | None = None, details=()):
+# Answers that share a status but not a meaning: a duplicate is no edit conflict.
+CODE_TITLES = {"duplicate": _l("This value is already used by another record")}
+
+
+def error_page(status: int, message: str | None = None, details=(), code: str | None = None):
     status = status if status in TITLES else (500 if status >= 500 else 400)
     return context.render_screen("runtime/error.html", status=status, code=status,
-                                 heading=TITLES[status], hint=HINTS.get(status, ""),
+                                 heading=CODE_TITLES.get(code or "", TITLES[status]), hint=HINTS.get(status, ""),
                                  message=message, details=list(details))
 
 
@@ -49,7 +53,7 @@ def on_service_error(error: ServiceError):
         target = context.login_url()
         if target:
             return redirect(target)
-    return error_page(error.status, error.message, error.details)
+    return error_page(error.status, error.message, error.details, error.code)
 
 
 @screens.errorhandler(Exception)

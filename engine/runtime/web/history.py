@@ -8,7 +8,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from engine.definitions.model import FieldModel, FormModel
-from engine.runtime.errors import BadRequest, Forbidden, ValidationFailed
+from engine.runtime.errors import BadRequest, Duplicate, Forbidden, ValidationFailed
 from engine.runtime.web import context
 from engine.runtime.web.i18n import label
 from engine.runtime.web.screens import screens
@@ -135,6 +135,8 @@ def ledger_view(loaded, movements: list[Mapping[str, Any]], titles) -> list[dict
         target = loaded.model.form(move["target"]["form"].split(".")[0])
         field = target.field(move["field"]) if target else None
         source_form = loaded.model.form(move["source"]["form"])
+        # The permission layer leaves out the id of a source the caller may not
+        # open (a count, a transfer): the movement names its form, nothing more.
         source_id = move["source"]["id"]
         views.append({
             "at": _time(move["at"]), "rule": label(rule.label, rule.name) if rule and rule.label else move["rule"],
@@ -142,9 +144,9 @@ def ledger_view(loaded, movements: list[Mapping[str, Any]], titles) -> list[dict
             "delta": format_decimal(move["delta"], field.scale if field else None),
             "negative": str(move["delta"]).startswith("-"),
             "source_label": label(source_form.label, move["source"]["form"]) if source_form else move["source"]["form"],
-            "source_title": titles.get((move["source"]["form"], source_id)) or f"#{source_id}",
-            "source_href": url_for("screens.show_record", app=loaded.name, form=move["source"]["form"],
-                                   record_id=source_id) if source_form else None,
+            "source_title": (titles.get((move["source"]["form"], source_id)) or f"#{source_id}")
+            if source_id is not None else "",
+            "source_href": context.record_href(loaded, move["source"]["form"], source_id),
             "cause": cause_text(loaded, move.get("cause") or {}),
         })
     return views
@@ -178,7 +180,7 @@ def restore_record(app: str, form: str, record_id: int):
         raise BadRequest("'to' must be the id of a history entry")
     try:
         context.service().restore(app, form, record_id, int(entry), actor=actor)
-    except (ValidationFailed, Forbidden) as error:     # a check or a rule refuses the old state
+    except (ValidationFailed, Forbidden, Duplicate) as error:   # a check, a rule or a unique key refuses it
         from engine.runtime.web.detail import render_detail
         return render_detail(loaded, loaded.form(form), record_id, action_error=error)
     flash(_("Restored to the state after history entry %(entry)s.", entry=entry), "success")

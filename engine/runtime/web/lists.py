@@ -118,8 +118,7 @@ def _row(loaded, form: FormModel, columns: list[Column], item: dict[str, Any]) -
             cells.append({"text": "" if text is None else str(text), "href": None})
         elif column.field.type == "link" and value is not None:
             cells.append({"text": link_title(column.field.form, value, titles),
-                          "href": url_for("screens.show_record", app=loaded.name, form=column.field.form,
-                                          record_id=value)})
+                          "href": context.record_href(loaded, column.field.form, value)})
         else:
             cells.append({"text": display_value(column.field, value), "href": None,
                           "numeric": column.field.is_numeric})

@@ -1,9 +1,11 @@
 """The record form: new, edit, save, delete and workflow transitions.
 
 A save posts the whole form; what the service refuses comes back on the same
-form at the field or subform cell it names (422/400/403), a stale version
-shows the conflict page (409). Each ServiceError subclass is mapped on
-purpose; anything else is a bug and reaches the 500 page.
+form at the field or subform cell it names (422/400/403, and a duplicate
+unique value, 409 `duplicate`, at its field or fields), with everything the
+user typed kept; a stale version shows the conflict page (409 `conflict`).
+Each ServiceError subclass is mapped on purpose; anything else is a bug and
+reaches the 500 page.
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from engine.definitions.model import FormModel
-from engine.runtime.errors import BadRequest, Conflict, Forbidden, ServiceError, ValidationFailed
+from engine.runtime.errors import (BadRequest, Conflict, Duplicate, ErrorDetail, Forbidden, ServiceError,
+                                   ValidationFailed)
 from engine.runtime.web import context
 from engine.runtime.web.editor import EditorBuilder
 from engine.runtime.web.formdata import Submission, parse_submission, record_for_form
@@ -21,7 +24,7 @@ from engine.runtime.web.i18n import label
 from engine.runtime.web.screens import screens
 from engine.runtime.web.titles import record_title
 
-FORM_ERRORS = (ValidationFailed, BadRequest, Forbidden)   # shown on the form, at their fields
+FORM_ERRORS = (ValidationFailed, BadRequest, Forbidden, Duplicate)   # shown on the form, at their fields
 
 
 @screens.route("/apps/<app>/<form>/new", methods=["GET", "POST"])
@@ -89,10 +92,14 @@ def form_context(loaded, form: FormModel, access, stored: Mapping[str, Any], *, 
                  submission: Submission | None = None, error: ServiceError | None = None,
                  initial: Mapping[str, Any] | None = None) -> dict[str, Any]:
     errors, general = {}, []
+    heading = error.message if error else None
     if error is not None:
-        errors, general = (submission.field_errors(error.details) if submission
-                           else ({}, [d.message for d in error.details]))
-        general = general or ([] if errors else [error.message])
+        details = error.details
+        if isinstance(error, Duplicate):
+            details, heading = duplicate_details(form, error)
+        errors, general = (submission.field_errors(details) if submission
+                           else ({}, [d.message for d in details]))
+        general = general or ([] if errors else [heading])
     actor = context.screen_actor()
     record = record_for_form(form, stored or initial, submission)
     editor = EditorBuilder(context.service(), loaded, form, access, actor, errors).build(record, creating=creating)
@@ -100,10 +107,24 @@ def form_context(loaded, form: FormModel, access, stored: Mapping[str, Any], *, 
               else url_for("screens.save_record", app=loaded.name, form=form.name, record_id=stored["id"]))
     return dict(access=access, editor=editor, record=stored, creating=creating, action=action,
                 version=stored.get("version"), general_errors=general,
-                error_message=error.message if error else None,
+                error_message=heading,
                 title=record_title(form, stored) if stored else "",
                 preview_url=url_for("screens.preview", app=loaded.name, form=form.name),
                 transitions=stored.get("available_transitions", []) if stored else [])
+
+
+def duplicate_details(form: FormModel, error: Duplicate) -> tuple[list[ErrorDetail], str]:
+    """A duplicate in the user's words, at each field of the unique key."""
+    names = [d.field for d in error.details if d.field and form.field(d.field) is not None]
+    fields = [form.field(name) for name in names]
+    if len(fields) == 1 and fields[0].type != "link":
+        message = _("“%(value)s” is already used by another record.", value=error.details[0].value)
+    elif len(fields) == 1:
+        message = _("Another record already has this %(field)s.", field=label(fields[0].label, names[0]))
+    else:
+        message = _("Another record already has this combination: %(fields)s.",
+                    fields=" + ".join(label(f.label, f.name) for f in fields))
+    return [ErrorDetail(name, message) for name in names], _("This value is already used by another record.")
 
 
 def render_conflict(loaded, form: FormModel, stored: Mapping[str, Any], submission: Submission):
@@ -142,7 +163,7 @@ def take_transition(app: str, form: str, record_id: int, name: str):
     comment = request.form.get("comment", "").strip() or None
     try:
         context.service().transition(app, form, record_id, name, actor=actor, comment=comment)
-    except (ValidationFailed, Forbidden, BadRequest) as error:
+    except (ValidationFailed, Forbidden, BadRequest, Duplicate) as error:
         from engine.runtime.web.detail import render_detail
         return render_detail(loaded, loaded.form(form), record_id, action_error=error)
     flash(_("Done: %(name)s.", name=_transition_label(loaded.form(form), name)), "success")
