@@ -134,7 +134,7 @@ def _can_import(run: ImportRun, store) -> bool:
 def _sample(data: bytes, filename: str) -> list[list[str]]:
     """The header and the first rows as text; raises BadRequest for unreadable files."""
     rows = read_rows(data, filename)
-    return [["" if cell is None else str(cell) for cell in row] for row in islice(rows, SAMPLE_ROWS + 1)]
+    return [["" if cell is None else str(cell) for cell in row] for _, row in islice(rows, SAMPLE_ROWS + 1)]
 
 
 def _field_names(form_model) -> list[tuple[str, str]]:
