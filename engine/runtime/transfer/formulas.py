@@ -20,6 +20,8 @@ from typing import Any, Iterable
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _LIVE = re.compile(r"'*[=+\-@\t\r]")          # what CSV export prefixes
 _QUOTED = re.compile(r"'+[=+\-@\t\r]")        # what import unquotes (and XLSX export protects)
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 
 def csv_text(text: str) -> str:
@@ -28,8 +30,21 @@ def csv_text(text: str) -> str:
 
 
 def xlsx_text(text: str) -> str:
-    """`text` as the value of an XLSX string cell (which is never a formula)."""
-    return "'" + text if _QUOTED.match(text) else text
+    """`text` as the value of an XLSX string cell (which is never a formula).
+    Control characters other than tab and line feed are written the way Excel
+    writes them, `_x000D_`, because XML turns a CR into a line feed and refuses
+    the others; an `_xHHHH_` already in the text is itself escaped (`_x005F_`)."""
+    text = "'" + text if _QUOTED.match(text) else text
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(r"_x005F\g<0>", text)
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def xlsx_read(text: str) -> str:
+    """A text as read from an XLSX cell: Excel's `_xHHHH_` escapes decoded."""
+    if "_x" not in text:
+        return text
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def is_live(text: str) -> bool:
@@ -54,10 +69,10 @@ def xlsx_row(sheet, values: Iterable[Any]) -> list[Any]:
     row: list[Any] = []
     for value in values:
         text = xlsx_text(value) if isinstance(value, str) else None
-        if text and (is_live(text) or text in ERROR_CODES):
+        if text and (is_live(value) or text.startswith("=") or text in ERROR_CODES):
             cell = WriteOnlyCell(sheet, value=text)
             cell.data_type = "s"
-            if is_live(text):
+            if is_live(value):
                 cell.quotePrefix = True      # Excel keeps it text when the cell is edited
             row.append(cell)
         else:

@@ -21,6 +21,7 @@ DEFAULTS = {
     "IMPORT_MAX_ROWS": 100_000,              # data rows after the header (413)
     "IMPORT_MAX_COLUMNS": 500,               # a cell further right is refused (400)
     "IMPORT_MAX_CELL_CHARS": 32_767,         # Excel's own limit for a cell (400)
+    "IMPORT_MAX_CELLS": 1_000_000,           # values in the file, e.g. 50,000 rows x 20 (413)
     "IMPORT_MAX_UNPACKED_BYTES": 200 * MB,   # XML read out of an XLSX: zip bombs (413)
 }
 
@@ -30,6 +31,7 @@ class ImportLimits:
     max_rows: int = DEFAULTS["IMPORT_MAX_ROWS"]
     max_columns: int = DEFAULTS["IMPORT_MAX_COLUMNS"]
     max_cell_chars: int = DEFAULTS["IMPORT_MAX_CELL_CHARS"]
+    max_cells: int = DEFAULTS["IMPORT_MAX_CELLS"]
     max_unpacked_bytes: int = DEFAULTS["IMPORT_MAX_UNPACKED_BYTES"]
 
     @classmethod
@@ -37,7 +39,7 @@ class ImportLimits:
         def get(name: str) -> int:
             return int(config.get(name) or DEFAULTS[name])
         return cls(max_rows=get("IMPORT_MAX_ROWS"), max_columns=get("IMPORT_MAX_COLUMNS"),
-                   max_cell_chars=get("IMPORT_MAX_CELL_CHARS"),
+                   max_cell_chars=get("IMPORT_MAX_CELL_CHARS"), max_cells=get("IMPORT_MAX_CELLS"),
                    max_unpacked_bytes=get("IMPORT_MAX_UNPACKED_BYTES"))
 
     @classmethod

@@ -43,16 +43,22 @@ def read_rows(data: bytes, filename: str, limits: ImportLimits | None = None) ->
 
 
 def _bounded(rows: Iterator[Row], limits: ImportLimits) -> Iterator[Row]:
-    """Rows with a value, the export's `'` removed, at most `max_rows` after the header."""
-    data_rows = -1
+    """Rows with a value, the export's `'` removed; at most `max_rows` after the
+    header and `max_cells` values in all."""
+    data_rows, values = -1, 0
     for number, cells in rows:
         if rows_blank(cells):
             continue
         data_rows += 1
+        values += sum(1 for cell in cells if cell is not None and cell != "")
         if data_rows > limits.max_rows:
             raise too_large("too_many_rows", f"The file has more than {count(limits.max_rows)} rows; "
                             f"an import takes at most that many (row {count(number)} is one too many): "
                             "split the file", limit=limits.max_rows)
+        if values > limits.max_cells:
+            raise too_large("too_many_cells", f"The file holds more than {count(limits.max_cells)} values "
+                            f"(reached on row {count(number)}); an import takes at most that many: "
+                            "split the file", limit=limits.max_cells)
         yield number, [unquote(cell) for cell in cells]
 
 
@@ -103,8 +109,8 @@ def _decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as error:
-            raise unreadable("not_utf8", f"The file starts as UTF-16 but byte {error.start} is not: "
-                             "save it as CSV UTF-8", line=None) from None
+            raise unreadable("bad_utf16", f"The file starts as UTF-16 text but byte {error.start} is not: "
+                             "save it as CSV UTF-8") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -128,7 +134,7 @@ def _lines(text: str, dialect, limits: ImportLimits) -> Iterator[str]:
                 end = line.find(quote)
                 outside = line[end + 1:] if end >= 0 else ""
             if quoted.sub("", outside).count(delimiter) >= limits.max_columns:
-                raise _too_many_columns(f"line {count(number)}", limits, line=number)
+                raise _too_many_columns("line", number, limits)
         if line.count(quote) % 2:
             in_quotes = not in_quotes
         yield line
@@ -136,12 +142,14 @@ def _lines(text: str, dialect, limits: ImportLimits) -> Iterator[str]:
 
 def _check_row(number: int, cells: list[str], limits: ImportLimits) -> None:
     if len(cells) > limits.max_columns:
-        raise _too_many_columns(f"row {count(number)}", limits, line=number)
+        raise _too_many_columns("row", number, limits)
     for index, cell in enumerate(cells):
         if len(cell) > limits.max_cell_chars:
             raise cell_too_long(f"{column_letters(index + 1)}{number}", limits.max_cell_chars)
 
 
-def _too_many_columns(where: str, limits: ImportLimits, **params):
-    return unreadable("line_too_many_columns", f"The file has more than {count(limits.max_columns)} columns "
-                      f"on {where}; an import reads at most that many", limit=limits.max_columns, **params)
+def _too_many_columns(where: str, number: int, limits: ImportLimits):
+    """`where`: "line" (a physical line) or "row" (a CSV record, which may span lines)."""
+    return unreadable(f"{where}_too_many_columns", f"{where.capitalize()} {count(number)} has more than "
+                      f"{count(limits.max_columns)} columns; an import reads at most that many",
+                      limit=limits.max_columns, **{where: number})

@@ -26,6 +26,7 @@ from collections import deque
 from datetime import datetime
 from typing import Any, Iterator
 
+from engine.runtime.transfer.formulas import xlsx_read
 from engine.runtime.transfer.limits import ImportLimits, count, unreadable
 from engine.runtime.transfer.xlsx_parts import (
     CELL_REF, MAX_PARTS, Budget, Part, SharedStrings, Workbook, cell_too_long, column_index,
@@ -45,7 +46,7 @@ def xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[Row]:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError) as error:
         raise malformed(f"not a zip archive ({type(error).__name__})") from None
-    budget = Budget(limits.max_unpacked_bytes)
+    budget = Budget(limits)
     return SheetReader(Workbook(archive, budget), limits).rows()
 
 
@@ -65,6 +66,7 @@ class SheetReader:
         self.epoch = book.epoch
         self.part = Part(book.archive, book.sheet, book.budget, self._start, self._end, self._text)
         self.ready: deque[Row] = deque()
+        self.finished = False
         self.row_number = 0
         self.cells: list[Any] = []
         self.column = 0
@@ -78,7 +80,7 @@ class SheetReader:
         while True:
             while self.ready:
                 yield self.ready.popleft()
-            if not self.part.feed():
+            if self.finished or not self.part.feed():
                 return
 
     # ------------------------------------------------------------ expat handlers
@@ -106,6 +108,8 @@ class SheetReader:
             if self.cells:
                 self.ready.append((self.row_number, self.cells))
             self.cells = []
+        elif tag == "sheetData":
+            self.finished = True                      # what follows (merged cells, links…) is not read
 
     def _text(self, text: str) -> None:
         if not self.inside:
@@ -161,8 +165,10 @@ class SheetReader:
         if kind == "s":
             if not text.strip().isdigit():
                 raise malformed(f"cell {where} refers to shared text {text[:20]!r}")
-            return self.strings.get(int(text), where)
-        if kind in ("inlineStr", "str", "e"):
+            return xlsx_read(self.strings.get(int(text), where))
+        if kind in ("inlineStr", "str"):
+            return xlsx_read(text)
+        if kind == "e":
             return text
         if kind == "b":
             return text.strip() in ("1", "true")

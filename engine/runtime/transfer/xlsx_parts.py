@@ -28,10 +28,13 @@ def malformed(detail: str):
 
 
 class Budget:
-    """Bytes unpacked from the workbook so far, against IMPORT_MAX_UNPACKED_BYTES."""
+    """What reading the workbook may cost: bytes unpacked in all (zip bombs,
+    IMPORT_MAX_UNPACKED_BYTES) and XML elements in one part (each costs a
+    parser callback; a cell takes up to four, so 4 x IMPORT_MAX_CELLS)."""
 
-    def __init__(self, limit: int):
-        self.limit, self.used = limit, 0
+    def __init__(self, limits: ImportLimits):
+        self.limit, self.used = limits.max_unpacked_bytes, 0
+        self.elements = 4 * limits.max_cells
 
     def take(self, size: int) -> None:
         self.used += size
@@ -46,20 +49,28 @@ class Part:
 
     def __init__(self, archive: zipfile.ZipFile, name: str, budget: Budget,
                  start: Callable, end: Callable, text: Callable | None = None):
-        self.name, self.budget = name, budget
+        self.name, self.budget, self.start, self.elements = name, budget, start, 0
         try:
             self.stream = archive.open(name)
         except (KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError) as error:
             raise malformed(f"{name} cannot be opened ({type(error).__name__})") from None
         self.parser = expat.ParserCreate(namespace_separator=" ")
         self.parser.buffer_text = True
-        self.parser.StartElementHandler = lambda name, attrs: start(_local(name), attrs)
+        self.parser.StartElementHandler = self._start
         self.parser.EndElementHandler = lambda name: end(_local(name))
         if text is not None:
             self.parser.CharacterDataHandler = text
         self.parser.StartDoctypeDeclHandler = self._refuse_dtd
         self.parser.EntityDeclHandler = self._refuse_dtd
         self.done = False
+
+    def _start(self, name: str, attrs: dict) -> None:
+        self.elements += 1
+        if self.elements > self.budget.elements:
+            raise too_large("elements", f"The XLSX part {self.name} holds more than "
+                            f"{count(self.budget.elements)} XML elements; an import reads at most that many",
+                            part=self.name, limit=self.budget.elements)
+        self.start(_local(name), attrs)
 
     def _refuse_dtd(self, *_args) -> None:
         raise malformed(f"{self.name} declares a document type, which a workbook never does")
@@ -189,6 +200,7 @@ class SharedStrings:
     def __init__(self, book: Workbook, limits: ImportLimits):
         self.items: list[str | TooLong] = []
         self.limit = limits.max_cell_chars
+        self.most = limits.max_cells             # no more than the cells an import may hold
         self.part = None
         if book.shared_strings and book.shared_strings in book.archive.namelist():
             self.part = Part(book.archive, book.shared_strings, book.budget, self._start, self._end, self._text)
@@ -198,6 +210,10 @@ class SharedStrings:
         self.phonetic = 0
 
     def get(self, index: int, where: str) -> str:
+        if index >= self.most:
+            raise too_large("shared_strings", f"Cell {where} refers to shared text #{count(index)}; an import "
+                            f"reads at most {count(self.most)} of a workbook's shared texts",
+                            cell=where, index=index, limit=self.most)
         while index >= len(self.items) and self.part is not None and self.part.feed():
             pass
         if index >= len(self.items):
