@@ -90,18 +90,16 @@ def _csv_rows(data: bytes, limits: ImportLimits) -> Iterator[Row]:
                          line=line) from None
 
 
-class _Dialect(csv.excel):
-    """Excel's CSV with the sniffed separator. Only the separator is sniffed:
-    the sniffer takes `'` for a quote character when cells start with the `'`
-    an export puts before formula characters."""
-
-
 def _dialect(sample: str) -> type[csv.Dialect]:
+    """Excel's CSV with the sniffed separator (and spaces after it). The quote
+    character is always `"`: the sniffer takes `'` for one when cells start
+    with the `'` an export puts before formula characters."""
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+        sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         return csv.excel
-    return type("Sniffed", (_Dialect,), {"delimiter": delimiter})
+    return type("Sniffed", (csv.excel,), {"delimiter": sniffed.delimiter,
+                                          "skipinitialspace": sniffed.skipinitialspace})
 
 
 def _decode(data: bytes) -> str:
