@@ -137,9 +137,16 @@ def _can_import(run: ImportRun, store) -> bool:
 
 
 def _sample(data: bytes, filename: str) -> list[list[str]]:
-    """The header and the first rows as text; raises BadRequest for unreadable files."""
-    rows = read_rows(data, filename)
-    return [["" if cell is None else str(cell) for cell in row] for _, row in islice(rows, SAMPLE_ROWS + 1)]
+    """The file's first rows as text, header first, empty rows kept so each
+    shows at its number; raises BadRequest for unreadable files."""
+    sample: list[list[str]] = []
+    for number, row in islice(read_rows(data, filename), SAMPLE_ROWS + 1):
+        while len(sample) < min(number - 1, SAMPLE_ROWS + 1):
+            sample.append([])
+        if len(sample) > SAMPLE_ROWS:
+            break
+        sample.append(["" if cell is None else str(cell) for cell in row])
+    return sample
 
 
 def _field_names(form_model) -> list[tuple[str, str]]:
