@@ -43,7 +43,23 @@ def default_settings(instance: Path) -> dict:
         # `liandong run` runs due scheduled jobs in a background thread (LIANDONG_JOBS_SCHEDULER=0: off)
         "JOBS_SCHEDULER": os.environ.get("LIANDONG_JOBS_SCHEDULER", "1").strip().lower() not in ("0", "false", "no", "off"),
         "JOBS_SCHEDULER_INTERVAL": 30,
+        **import_limits(),
     }
+
+
+def import_limits() -> dict:
+    """What an import file may hold (docs/operations.md), each overridable as LIANDONG_<NAME>."""
+    from engine.runtime.transfer.limits import DEFAULTS
+    return {name: _int_env(f"LIANDONG_{name}", default) for name, default in DEFAULTS.items()}
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = (os.environ.get(name) or "").strip().replace("_", "")
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise RuntimeError(f"{name} must be a positive whole number, not {raw!r}")
+    return int(raw)
 
 
 def _flag(value: str | None) -> bool:

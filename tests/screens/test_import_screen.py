@@ -119,3 +119,26 @@ def test_status_reports_rows_and_phase(admin_client):
     status = admin_client.get(f"{IMPORT}/{run_id}/status").get_json()
     assert status["status"] == "done" and status["dry_run"] and status["percent"] == 100
     assert status["done"] == status["total"] == 450 and status["report"]["created"] == 450
+
+
+def test_limits_are_explained_in_the_users_language(admin_client, orders_app):
+    """A limit the first rows break is said on the upload page; one further down
+    ends the background check with the same words, in Chinese for a Chinese user."""
+    zh = {"Accept-Language": "zh-CN"}
+    orders_app.config["IMPORT_MAX_ROWS"] = 20
+    rows = "".join(f"L{i},Line {i}\n" for i in range(21))
+    response = admin_client.post(IMPORT, data={"file": (io.BytesIO(("sku,name\n" + rows).encode()), "big.csv")},
+                                 content_type="multipart/form-data", headers=zh)
+    run_id = finished(admin_client, response)
+    status = admin_client.get(f"{IMPORT}/{run_id}/status").get_json()
+    assert status["status"] == "failed" and "more than 20 rows" in status["message"]
+    page = admin_client.get(f"{IMPORT}/{run_id}", headers=zh).get_data(as_text=True)
+    assert "文件超过 20 行" in page and 'data-testid="import-commit"' not in page
+    english = admin_client.get(f"{IMPORT}/{run_id}").get_data(as_text=True)
+    assert "The file has more than 20 rows" in english
+    wide = "sku,name\n" + "," * 600 + "\n"
+    response = admin_client.post(IMPORT, data={"file": (io.BytesIO(wide.encode()), "wide.csv")},
+                                 content_type="multipart/form-data", headers=zh)
+    assert response.status_code == 400
+    assert "第 2 行超过 500 列" in response.get_data(as_text=True)
+    assert "最多 20 行" in admin_client.get(IMPORT, headers=zh).get_data(as_text=True)

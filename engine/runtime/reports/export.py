@@ -8,6 +8,7 @@ from typing import Any, Iterator
 
 from engine.definitions.model import FieldModel, localized
 from engine.runtime.reports.result import ReportResult
+from engine.runtime.transfer import formulas
 from engine.runtime.transfer.columns import cell_out
 
 FORMATS = ("csv", "xlsx")
@@ -28,7 +29,7 @@ def cells(result: ReportResult, *, xlsx: bool) -> Iterator[list[Any]]:
 def csv_text(result: ReportResult, language: str | None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers(result, language))
+    writer.writerow([formulas.csv_text(h) for h in headers(result, language)])
     for row in cells(result, xlsx=False):
         writer.writerow(["" if v is None else v for v in row])
     return "\ufeff" + buffer.getvalue()        # BOM: Excel opens UTF-8 correctly
@@ -39,9 +40,9 @@ def xlsx_file(result: ReportResult, language: str | None, sheet_name: str):
     from openpyxl import Workbook
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_name[:31] or "report")
-    sheet.append(headers(result, language))
+    sheet.append(formulas.xlsx_row(sheet, headers(result, language)))
     for row in cells(result, xlsx=True):
-        sheet.append(row)
+        sheet.append(formulas.xlsx_row(sheet, row))
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     workbook.save(handle)
     handle.seek(0)

@@ -56,6 +56,8 @@ def _execute(app: Flask, run_id: str, actor: Actor, address: str | None) -> None
                                         progress=_progress_writer(store, run))
         except ServiceError as error:
             run.status, run.message = FAILED, _explain(error)
+            if getattr(error, "problem", None):          # a file the limits refuse (transfer/limits.py)
+                run.problem = {"code": error.problem, "params": error.params}
         except Exception:                                   # noqa: BLE001 - reported, never shown raw
             log.exception("import run %s of %s.%s failed", run.id, run.app, run.form)
             run.status, run.message = FAILED, UNEXPECTED

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from engine.definitions.model import FieldModel, FormModel, localized
+from engine.runtime.transfer import formulas
 
 SYSTEM_EXPORT = ("id", "version", "created_at", "updated_at")
 NAMED = re.compile(r"^(.*)\(\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*\)\s*$", re.S)
@@ -100,7 +101,28 @@ def match_header(text: Any, form: FormModel, candidates: dict[str, Column]) -> C
 
 
 # ------------------------------------------------------------------ values out
+NUMBER_KINDS = ("integer", "decimal")
+
+
 def cell_out(field: FieldModel | None, value: Any, title: Any = None, *, xlsx: bool = False) -> Any:
+    """A value as an export cell. CSV text that a spreadsheet would run as a
+    formula gets a leading `'` (numbers stay numbers); XLSX writers pass the row
+    through `formulas.xlsx_row`."""
+    out = _plain_out(field, value, title, xlsx=xlsx)
+    if not xlsx and isinstance(out, str) and not _is_number(field, value, out):
+        return formulas.csv_text(out)
+    return out
+
+
+def _is_number(field: FieldModel | None, value: Any, out: str) -> bool:
+    if isinstance(value, bool) or (field is not None and field.type == "link"):
+        return False
+    if isinstance(value, (int, float, Decimal)):
+        return True
+    return field is not None and field.type in NUMBER_KINDS and out == str(value)
+
+
+def _plain_out(field: FieldModel | None, value: Any, title: Any, *, xlsx: bool) -> Any:
     if value is None or value == []:
         return None
     kind = field.type if field is not None else None
@@ -131,9 +153,8 @@ class CellError(ValueError):
 def cell_in(field: FieldModel, value: Any) -> Any:
     """A cell as the record service takes it (links resolved later)."""
     if isinstance(value, str):
-        value = value.strip()
-        if value == "":
-            value = None
+        # Text areas keep their spaces and tabs, as the record service does.
+        value = None if value.strip() == "" else value if field.type == "textarea" else value.strip()
     if value is None:
         return [] if field.type == "multiselect" else None
     kind = field.type

@@ -22,6 +22,7 @@ from engine.runtime.actor import Actor
 from engine.runtime.errors import BadRequest, ErrorDetail, Forbidden
 from engine.runtime.permissions import access_for
 from engine.runtime.records.values import json_value
+from engine.runtime.transfer import formulas
 from engine.runtime.transfer.columns import Column, cell_out, export_columns, header_text
 
 PAGE_SIZE = 500
@@ -136,7 +137,7 @@ def _subform_rows(plan: ExportPlan, ids: list[int]) -> dict[int, list[dict[str, 
 def csv_chunks(plan: ExportPlan, page) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(plan.headers)
+    writer.writerow([formulas.csv_text(h) for h in plan.headers])
     yield "\ufeff" + buffer.getvalue()       # BOM: Excel opens UTF-8 correctly
     buffer.seek(0), buffer.truncate()
     for count, row in enumerate(rows(plan, page, xlsx=False), 1):
@@ -152,9 +153,9 @@ def xlsx_file(plan: ExportPlan, page):
     from openpyxl import Workbook
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=(plan.form.name[:31] or "records"))
-    sheet.append(plan.headers)
+    sheet.append(formulas.xlsx_row(sheet, plan.headers))
     for row in rows(plan, page, xlsx=True):
-        sheet.append(row)
+        sheet.append(formulas.xlsx_row(sheet, row))
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     workbook.save(handle)
     handle.seek(0)

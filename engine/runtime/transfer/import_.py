@@ -20,7 +20,7 @@ from engine.runtime.errors import BadRequest, ErrorDetail, Forbidden, ServiceErr
 from engine.runtime.permissions import access_for
 from engine.runtime.transfer.columns import CellError, Column, cell_in, import_candidates, match_header, rows_blank
 from engine.runtime.transfer.links import LinkResolver, cell_text as _text
-from engine.runtime.transfer.reader import MAX_COLUMNS, read_rows
+from engine.runtime.transfer.reader import read_rows
 
 MODES = ("all", "skip")
 LOG_BATCH = 500
@@ -74,16 +74,17 @@ def import_file(service, app: str, form_name: str, actor: Actor, data: bytes, fi
     if not access.can("import"):
         raise Forbidden(f"You may not import {form.name} records")
     rows = read_rows(data, filename)
-    header = next(rows, None)
+    first = next(rows, None)
     report = Report()
-    if header is None or rows_blank(header):
+    if first is None or first[0] != 1:
         raise BadRequest("The file has no header row", [ErrorDetail("file", "no header row")])
-    if len(header) > MAX_COLUMNS:
-        raise BadRequest(f"The file has more than {MAX_COLUMNS} columns")
+    header = first[1]
     mapping = _map_headers(form, loaded, access, header, report)
     if report.errors:
         return report, False
-    groups = _group(mapping, header, rows, key or form.title, report)
+    kept = sorted(mapping)
+    mapping, header = _mapped_only(mapping, header, kept)
+    groups = _group(mapping, kept, rows, key or form.title)
     if not groups and not report.errors:
         raise BadRequest("The file has a header but no data rows", [ErrorDetail("file", "no data rows")])
     cause = Cause("import", filename or None)
@@ -193,7 +194,14 @@ def _engine_fields(model, form) -> frozenset[str]:
     return frozenset(names)
 
 
-def _group(mapping, header, rows, key_name, report) -> list[Group]:
+def _mapped_only(mapping: dict[int, Column], header: list[Any],
+                 kept: list[int]) -> tuple[dict[int, Column], list[Any]]:
+    """The mapped columns renumbered 0.. and their headers: rows are kept with
+    only these cells (`_group`), so memory follows the form's fields, not the file's width."""
+    return {new: mapping[old] for new, old in enumerate(kept)}, [header[old] for old in kept]
+
+
+def _group(mapping, kept: list[int], rows, key_name) -> list[Group]:
     parent_indexes = [i for i, c in mapping.items() if not c.subform]
     has_sub = any(c.subform for c in mapping.values())
     key_index = next((i for i, c in mapping.items() if c.name == "id"), None)
@@ -201,8 +209,8 @@ def _group(mapping, header, rows, key_name, report) -> list[Group]:
         key_index = next((i for i, c in mapping.items() if c.name == key_name), None)
     groups: list[Group] = []
     previous_key = None
-    for number, cells in enumerate(rows, start=2):
-        cells = list(cells) + [None] * (len(header) - len(cells))
+    for number, cells in rows:
+        cells = [cells[i] if i < len(cells) else None for i in kept]
         if rows_blank(cells):
             continue
         parent_blank = rows_blank(cells[i] for i in parent_indexes)

@@ -40,6 +40,7 @@ class ImportRun:
     total: int = 0
     report: dict[str, Any] | None = None
     message: str | None = None          # why a run failed as a whole (empty file, no header…)
+    problem: dict[str, Any] | None = None    # the same as a code and numbers, for the page's language
     sample: list[list[str]] = field(default_factory=list)    # the header and the first rows, as text
     preview: dict[str, Any] | None = None                    # the dry run's report, once imported
     started: float = field(default_factory=time.time)

@@ -18,11 +18,13 @@ from engine.runtime.errors import BadRequest, Forbidden, NotFound, PayloadTooLar
 from engine.runtime.transfer import background
 from engine.runtime.transfer.columns import import_candidates
 from engine.runtime.transfer.import_ import MODES
+from engine.runtime.transfer.limits import ImportLimits
 from engine.runtime.transfer.reader import read_rows
 from engine.runtime.transfer.runs import DONE, PENDING, ImportRun
 from engine.runtime.transfer.uploads import DEFAULT_IMPORT_MAX_BYTES, read_upload
 from engine.runtime.web import context
 from engine.runtime.web.i18n import label
+from engine.runtime.web.import_problems import explain
 from engine.runtime.web.screens import screens
 
 SAMPLE_ROWS = 10
@@ -57,7 +59,8 @@ def upload_import(app: str, form: str):
         filename, data = read_upload()
         sample = _sample(data, filename)
     except (BadRequest, PayloadTooLarge) as error:     # the page says why; nothing is kept
-        return _upload_page(loaded, form_model, error=error.message, status=error.status)
+        message = explain(getattr(error, "problem", None), getattr(error, "params", None), error.message)
+        return _upload_page(loaded, form_model, error=message, status=error.status)
     store = background.run_store()
     run = store.create(owner=actor.user_id, app=app, form=form, filename=filename, data=data)
     run.key = (request.form.get("key") or "").strip() or None
@@ -76,6 +79,7 @@ def import_run(app: str, form: str, run_id: str):
         "runtime/import_run.html", loaded=loaded, form=form_model, run=run, modes=MODES,
         columns=_column_rows(form_model, (run.preview or run.report or {}).get("columns", [])),
         errors=((run.report or {}).get("errors") or [])[:SHOWN_ERRORS],
+        failure=explain((run.problem or {}).get("code"), (run.problem or {}).get("params"), run.message),
         status_labels={k: str(v) for k, v in STATUS_LABELS.items()},
         can_import=_can_import(run, background.run_store()))
 
@@ -100,7 +104,7 @@ def commit_import(app: str, form: str, run_id: str):
     if mode not in MODES or not _can_import(run, store):
         raise BadRequest(_("This file cannot be imported again: upload it anew."))
     run.preview, run.report, run.mode, run.dry_run = run.report, None, mode, False
-    run.status, run.phase, run.done, run.message = PENDING, "", 0, None
+    run.status, run.phase, run.done, run.message, run.problem = PENDING, "", 0, None, None
     store.save(run)
     background.start(run, actor, request.remote_addr, wait=_wait_seconds())
     return redirect(url_for("screens.import_run", app=app, form=form, run_id=run.id), 303)
@@ -114,7 +118,8 @@ def _upload_page(loaded, form_model, *, error: str | None = None, status: int = 
     limit = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES)
     return context.render_screen("runtime/import.html", status=status, loaded=loaded, form=form_model,
                                  error=error, fields=_field_names(form_model),
-                                 max_mb=max(1, limit // (1024 * 1024)))
+                                 max_mb=max(1, limit // (1024 * 1024)),
+                                 max_rows=f"{ImportLimits.current().max_rows:,}")
 
 
 def _own_run(app: str, form: str, run_id: str) -> ImportRun:
@@ -132,9 +137,16 @@ def _can_import(run: ImportRun, store) -> bool:
 
 
 def _sample(data: bytes, filename: str) -> list[list[str]]:
-    """The header and the first rows as text; raises BadRequest for unreadable files."""
-    rows = read_rows(data, filename)
-    return [["" if cell is None else str(cell) for cell in row] for row in islice(rows, SAMPLE_ROWS + 1)]
+    """The file's first rows as text, header first, empty rows kept so each
+    shows at its number; raises BadRequest for unreadable files."""
+    sample: list[list[str]] = []
+    for number, row in islice(read_rows(data, filename), SAMPLE_ROWS + 1):
+        while len(sample) < min(number - 1, SAMPLE_ROWS + 1):
+            sample.append([])
+        if len(sample) > SAMPLE_ROWS:
+            break
+        sample.append(["" if cell is None else str(cell) for cell in row])
+    return sample
 
 
 def _field_names(form_model) -> list[tuple[str, str]]:
