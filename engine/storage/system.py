@@ -26,7 +26,8 @@ TABLE_MODULES: list[str] = ["engine.runtime.audit", "engine.runtime.records.auto
                              "engine.runtime.ledger", "engine.runtime.notifications",
                              "engine.runtime.outbox", "engine.runtime.webhooks.store",
                              "engine.runtime.rejections", "engine.runtime.analysis.anomalies_store",
-                             "engine.runtime.jobs.store", "engine.designer.drafts"]
+                             "engine.runtime.jobs.store", "engine.designer.drafts",
+                             "engine.runtime.api.idempotency_store"]
 
 # Arbitrary constant: the PostgreSQL advisory lock serialising schema creation
 # when several workers start at once.

@@ -1,17 +1,18 @@
 """API endpoints: `GET …/records/export` and `POST …/records/import`."""
 from __future__ import annotations
 
-from flask import Response, jsonify, request, send_file, stream_with_context
+from flask import Response, current_app, jsonify, request, send_file, stream_with_context
 
 from engine.db import get_db
 from engine.runtime.api import api
 from engine.runtime.api.auth import caller_language, current_actor
+from engine.runtime.api.limits import accepts_body
 from engine.runtime.errors import BadRequest, ErrorDetail
 from engine.runtime.records.service import get_record_service
 from engine.storage.system import log_operation
 from engine.runtime.transfer import export as exporting
 from engine.runtime.transfer.import_ import import_file
-from engine.runtime.transfer.uploads import read_upload
+from engine.runtime.transfer.uploads import DEFAULT_IMPORT_MAX_BYTES, MULTIPART_OVERHEAD, read_upload
 
 RECORDS = "/apps/<app>/forms/<form>/records"
 TRUE = ("1", "true", "yes", "on")
@@ -47,7 +48,12 @@ def export_records(app: str, form: str):
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def _upload_limit() -> int:
+    return current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES) + MULTIPART_OVERHEAD
+
+
 @api.post(RECORDS + "/import")
+@accepts_body(_upload_limit)      # the Idempotency-Key hook hashes the upload before the view
 def import_records(app: str, form: str):
     filename, data = read_upload()
     actor = current_actor()
