@@ -7,7 +7,8 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def init_app(app: Flask) -> None:
-    from engine.runtime.api import errors, meta, records, openapi, notifications  # noqa: F401  (routes)
+    from engine.runtime.api import errors, meta, records, openapi, openapi_records  # noqa: F401  (routes)
+    from engine.runtime.api import notifications  # noqa: F401  (routes)
     from engine.runtime.api import forecasts, batch, deletions  # noqa: F401  (routes)
     from engine.runtime.api import idempotency  # noqa: F401  (Idempotency-Key on every write)
     idempotency.init_app(app)
