@@ -53,7 +53,7 @@ def request_key() -> str | None:
 def request_fingerprint() -> str:
     """SHA-256 over method, path, query and the parsed body."""
     parts = {"method": request.method, "path": request.path,
-             "query": sorted(request.args.items(multi=True)), "body": _parsed_body()}
+             "query": _pairs(request.args), "body": _parsed_body()}
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -61,9 +61,9 @@ def request_fingerprint() -> str:
 def _parsed_body():
     allow_body_limit()
     if request.mimetype in FORM_TYPES:
-        files = sorted((name, upload.filename or "", _file_hash(upload))
+        files = sorted((str(name), str(upload.filename or ""), _file_hash(upload))
                        for name, upload in request.files.items(multi=True))
-        return {"form": sorted(request.form.items(multi=True)), "files": files}
+        return {"form": _pairs(request.form), "files": files}
     data = request.get_data(cache=True)
     if not data.strip():
         return None
@@ -71,6 +71,10 @@ def _parsed_body():
         return json.loads(data)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return {"unparsed": hashlib.sha256(data).hexdigest()}   # the view answers 400
+
+
+def _pairs(multidict) -> list[tuple[str, str]]:
+    return sorted((str(key), str(value)) for key, value in multidict.items(multi=True))
 
 
 def _file_hash(upload) -> str:
