@@ -67,7 +67,10 @@ def page(item: Schema, *, paged: bool = True) -> Schema:
 # subclass, or `register_error_code()`.
 EXTRA_ERROR_CODES = ["bad_request", "unauthorized", "forbidden", "csrf_failed", "not_found",
                      "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type",
-                     "validation_failed", "too_many_requests", "internal_error"]
+                     "validation_failed", "too_many_requests", "internal_error",
+                     # DESIGN §7.1 codes (issue 16) and §7.6
+                     "duplicate", "confirmation_required", "idempotency_key_reused",
+                     "idempotency_key_in_progress"]
 
 
 def register_error_code(code: str) -> None:
