@@ -175,3 +175,16 @@ def test_a_request_still_in_progress_makes_a_repeat_wait_then_409(api, orders_ap
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "idempotency_key_in_progress"
     assert log_entries(orders_app) == 0
+
+
+def test_liandong_api_prune_keys_and_the_engine_job(api, orders_app, cli_env):
+    from click.testing import CliRunner
+    from engine.cli import main
+    from engine.runtime.jobs import ENGINE_JOBS
+    assert ENGINE_JOBS["prune_idempotency_keys"].cron == "17 * * * *"
+    assert api.post(CUSTOMERS, json={"name": "ACME"}, headers=keyed("gone")).status_code == 201
+    keys = idempotency_store.idempotency_keys
+    with get_db(orders_app).transaction() as connection:
+        connection.execute(update(keys).values(created_at=utcnow() - timedelta(hours=30)))
+    result = CliRunner().invoke(main, ["api", "prune-keys"], env=cli_env, catch_exceptions=False)
+    assert result.exit_code == 0 and "removed 1 idempotency keys older than 24 hours" in result.output
