@@ -25,6 +25,7 @@ SUITE = [
     ("bench_post_order_rules", ("sqlite", "postgresql")),
     ("bench_create_orders", ("sqlite",)),
     ("bench_create_http", ("sqlite", "postgresql")),
+    ("bench_batch", ("sqlite", "postgresql")),
     ("bench_list_page", ("sqlite",)),
     ("bench_report", ("sqlite",)),
     ("bench_transfer", ("sqlite",)),

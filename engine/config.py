@@ -29,6 +29,11 @@ def default_settings(instance: Path) -> dict:
         "API_MAX_LIMIT": 500,
         "API_DEFAULT_LIMIT": 50,
         "AUDIT_RETENTION_DAYS": 365,
+        # Idempotency-Key answers are replayed for this long (at least 24 hours), then pruned
+        "IDEMPOTENCY_RETENTION_HOURS": 24,
+        # a repeat waits this long for the first request with its key to answer, else 409
+        "IDEMPOTENCY_WAIT_SECONDS": 30,
+        "BATCH_MAX_BYTES": 8 * 1024 * 1024,     # POST /api/v1/apps/{app}/batch (at most 500 operations)
         "WEBHOOK_MAX_ATTEMPTS": 8,      # deliveries dead-lettered after this many failures
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -13,5 +13,6 @@ from engine.cli import verify as _verify  # noqa: F401  (registers verify, ledge
 from engine.cli import jobs as _jobs  # noqa: F401  (registers jobs run/list)
 from engine.cli import webhooks as _webhooks  # noqa: F401  (registers webhook …)
 from engine.cli import forecasts as _forecasts  # noqa: F401  (registers forecast backtest)
+from engine.cli import api_keys as _api_keys  # noqa: F401  (registers api prune-keys)
 
 __all__ = ["main"]

@@ -27,7 +27,8 @@ TABLE_MODULES: list[str] = ["engine.runtime.audit", "engine.runtime.records.auto
                              "engine.runtime.outbox", "engine.runtime.webhooks.store",
                              "engine.runtime.rejections", "engine.runtime.analysis.anomalies_store",
                              "engine.runtime.jobs.store", "engine.designer.drafts",
-                             "engine.runtime.sessions"]
+                             "engine.runtime.sessions",
+                             "engine.runtime.api.idempotency_store"]
 
 # Arbitrary constant: the PostgreSQL advisory lock serialising schema creation
 # when several workers start at once.

@@ -55,3 +55,15 @@ def sell_one_unit(database_url, app_name, warehouse, product, attempts, barrier_
             assert error.message == "Insufficient stock", error
             refused += 1
     return sold, refused
+
+
+def post_with_key(database_url, token, path, body, key, barrier_path):
+    """One API request with an Idempotency-Key, sent when the barrier opens;
+    returns (status, body text, Location header, replayed?)."""
+    app = make_app(database_url)
+    client = app.test_client()
+    _wait_for_start(barrier_path)
+    response = client.post("/api/v1" + path, json=body,
+                           headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+    return (response.status_code, response.get_data(as_text=True), response.headers.get("Location"),
+            response.headers.get("Idempotent-Replayed") == "true")

@@ -3,42 +3,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.runtime.api.openapi import register_paths
+from engine.runtime.api.openapi_schemas import (DATE, INTEGER, LABEL, NUMBER, STRING, array, nullable, obj,
+                                                ref)
 from engine.runtime.permissions.access import access_for
 
-NUMBER_OR_NULL = {"type": ["number", "null"]}
-ERRORS = {"type": "object", "properties": {"mape": NUMBER_OR_NULL, "smape": NUMBER_OR_NULL,
-                                           "wape": NUMBER_OR_NULL}}
-POINTS = {"type": "array", "items": {"type": "object", "required": ["date", "value", "lower", "upper"],
-                                     "properties": {"date": {"type": "string", "format": "date"},
-                                                    "value": {"type": "number"},
-                                                    "lower": {"type": "number"},
-                                                    "upper": {"type": "number"}}}}
-ITEM = {"type": "object", "required": ["item", "title", "points", "backtest"], "properties": {
-    "item": {"type": ["integer", "null"]}, "title": {"type": "string"}, "method": {"type": "string"},
-    "history_start": {"type": "string", "format": "date"}, "history_days": {"type": "integer"},
-    "history_total": {"type": "number"}, "forecast_total": {"type": "number"},
-    "points": POINTS, "seasonal_naive": POINTS,
-    "backtest": {"type": ["object", "null"], "properties": {
-        "horizon": {"type": "integer"}, "folds": {"type": "integer"}, "days": {"type": "integer"},
-        "model": ERRORS, "seasonal_naive": ERRORS, "model_method": {"type": "string"}}},
-    "backtest_problem": {"type": ["string", "null"]}}}
-FORECAST = {"type": "object", "required": ["name", "horizon", "history_end", "total", "items"], "properties": {
-    "name": {"type": "string"}, "label": {"type": "object", "additionalProperties": {"type": "string"}},
-    "horizon": {"type": "integer"}, "folds": {"type": "integer"}, "season_length": {"type": "integer"},
-    "history_end": {"type": "string", "format": "date"}, "total": ITEM,
-    "items": {"type": "array", "items": ITEM}}}
-SUGGESTIONS = {"type": "object", "required": ["name", "items"], "properties": {
-    "name": {"type": "string"}, "service_level": {"type": "number"}, "z": {"type": "number"},
-    "items": {"type": "array", "items": {"type": "object", "properties": {
-        name: {"type": "number"} for name in ("item", "lead_time_days", "demand", "safety_stock",
-                                              "available", "incoming", "quantity")} | {
-        "title": {"type": "string"}}}},
-    "warehouses": {"type": "array", "items": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "title": {"type": "string"}}}}}}
-REQUEST = {"type": "object", "required": ["item", "quantity"], "additionalProperties": False,
-           "properties": {"item": {"type": "integer", "minimum": 1},
-                          "quantity": {"type": ["number", "string"]},
-                          "warehouse": {"type": "integer", "minimum": 1}}}
+NUMBER_OR_NULL = nullable(NUMBER)
+ERRORS = obj({"mape": NUMBER_OR_NULL, "smape": NUMBER_OR_NULL, "wape": NUMBER_OR_NULL})
+POINTS = array(obj({"date": DATE, "value": NUMBER, "lower": NUMBER, "upper": NUMBER}))
+BACKTEST = obj({"horizon": INTEGER, "folds": INTEGER, "days": INTEGER, "model": ERRORS,
+                "seasonal_naive": ERRORS, "model_method": STRING})
+ITEM = obj({
+    "item": nullable(INTEGER), "title": STRING, "method": STRING, "history_start": DATE,
+    "history_days": INTEGER, "history_total": NUMBER, "forecast_total": NUMBER,
+    "points": POINTS, "seasonal_naive": POINTS, "backtest": {"oneOf": [ref("ForecastBacktest"), {"type": "null"}]},
+    "backtest_problem": nullable(STRING)})
+FORECAST = obj({
+    "name": STRING, "label": LABEL, "horizon": INTEGER, "folds": INTEGER, "season_length": INTEGER,
+    "history_end": DATE, "total": ref("ForecastItem"), "items": array(ref("ForecastItem"))})
+SUGGESTION = obj({"item": INTEGER, "title": STRING, "lead_time_days": NUMBER, "demand": NUMBER,
+                  "safety_stock": NUMBER, "available": NUMBER, "incoming": NUMBER, "quantity": NUMBER})
+SUGGESTIONS = obj({
+    "name": STRING, "service_level": NUMBER, "z": NUMBER, "items": array(SUGGESTION),
+    "warehouses": array(obj({"id": INTEGER, "title": STRING}))})
+REQUEST = obj({"item": {"type": "integer", "minimum": 1}, "quantity": {"type": ["number", "string"]},
+               "warehouse": {"type": "integer", "minimum": 1}}, optional=["warehouse"],
+              additionalProperties=False)
 PARAMS = [
     {"name": "horizon", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 366}},
     {"name": "folds", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 20}},
@@ -58,12 +48,23 @@ def add_forecast_paths(document: dict[str, Any], loaded, actor, operation) -> No
             continue
         base = f"/apps/{model.name}/forecasts/{forecast.name}"
         tag = [f"{model.name}.forecasts"]
+        document["components"]["schemas"].update(
+            {"ForecastBacktest": BACKTEST, "ForecastItem": ITEM, "Forecast": FORECAST,
+             "PurchaseSuggestions": SUGGESTIONS})
+        name = f"{model.name}_forecast_{forecast.name}"
         document["paths"][base] = {"get": operation(
-            tag, f"Forecast {forecast.name}: points, intervals and backtest errors", FORECAST, params=PARAMS)}
+            tag, f"Forecast {forecast.name}: points, intervals and backtest errors", ref("Forecast"),
+            params=PARAMS, operation_id=name)}
         if forecast.purchase is None:
             continue
         document["paths"][f"{base}/suggestions"] = {"get": operation(
-            tag, f"Suggested purchase quantities of {forecast.name}", SUGGESTIONS)}
+            tag, f"Suggested purchase quantities of {forecast.name}", ref("PurchaseSuggestions"),
+            operation_id=f"{name}_suggestions")}
+        request_form = f"{model.name}.{forecast.purchase.request_form}"
+        answer = request_form if request_form in document["components"]["schemas"] else "RecordRef"
         document["paths"][f"{base}/requests"] = {"post": operation(
-            tag, f"Create a {forecast.purchase.request_form} from a suggestion", {"type": "object"},
-            status="201", body=REQUEST)}
+            tag, f"Create a {forecast.purchase.request_form} from a suggestion", ref(answer),
+            status="201", body=REQUEST, operation_id=f"{name}_request")}
+
+
+register_paths(add_forecast_paths)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from engine.runtime.analysis import inventory_openapi as _openapi  # noqa: F401  (registers its path)
 from engine.runtime.analysis.inventory_common import run_analysis
 from engine.runtime.api import api
 from engine.runtime.api.auth import current_actor

@@ -14,6 +14,7 @@ from datetime import date
 
 from flask import jsonify, request
 
+from engine.runtime.analysis import forecast_openapi as _openapi  # noqa: F401  (registers its paths)
 from engine.runtime.analysis.forecasting import run_forecast
 from engine.runtime.analysis.suggestions import create_request, suggest_purchases
 from engine.runtime.api import api

@@ -60,3 +60,31 @@ def read_all_notifications():
     with get_db().transaction() as connection:
         count = store.mark_all_read(connection, actor.user_id)
     return jsonify({"marked": count})
+
+
+def notification_paths(document, actor, operation) -> None:
+    from engine.runtime.api.openapi_schemas import INTEGER, NOTIFICATION, obj, page, ref
+    document["components"]["schemas"].update({"Notification": NOTIFICATION,
+                                              "NotificationPage": page(ref("Notification"))})
+    tag = ["notifications"]
+    params = [{"name": "unread", "in": "query", "required": False, "schema": {"type": "boolean"},
+               "description": "Only unread ones"},
+              {"name": "limit", "in": "query", "required": False,
+               "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+              {"name": "after", "in": "query", "required": False, "schema": {"type": "string"},
+               "description": "The `next` cursor of the previous page"}]
+    notification_id = [{"name": "notification_id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 1}}]
+    document["paths"]["/notifications"] = {"get": operation(
+        tag, "The caller's notifications, newest first", ref("NotificationPage"), params=params,
+        operation_id="list_notifications")}
+    document["paths"]["/notifications/{notification_id}/read"] = {"post": operation(
+        tag, "Mark one notification read", ref("Notification"), params=notification_id,
+        operation_id="read_notification")}
+    document["paths"]["/notifications/read-all"] = {"post": operation(
+        tag, "Mark every notification of the caller read", obj({"marked": INTEGER}),
+        operation_id="read_all_notifications")}
+
+
+from engine.runtime.api.openapi import register_global_paths  # noqa: E402  (after the routes)
+register_global_paths(notification_paths)

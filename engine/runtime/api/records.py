@@ -9,6 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.runtime.api import api
 from engine.runtime.api.auth import current_actor, current_cause
+from engine.runtime.api.limits import allow_body_limit
 from engine.runtime.errors import BadRequest, ErrorDetail
 from engine.runtime.paths import check_path_values
 from engine.runtime.records.coerce import MAX_INTEGER, json_integer
@@ -21,7 +22,7 @@ api.url_value_preprocessor(check_path_values)
 
 
 def json_body() -> dict:
-    if request.content_length and request.content_length > current_app.config["MAX_CONTENT_LENGTH"]:
+    if request.content_length and request.content_length > allow_body_limit():
         raise RequestEntityTooLarge()
     data = request.get_data(cache=True)
     if not data.strip():

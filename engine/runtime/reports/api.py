@@ -14,6 +14,7 @@ from engine.runtime.errors import BadRequest, ErrorDetail
 from engine.runtime.records.values import json_value
 from engine.runtime.reports import export as exporting
 from engine.runtime.reports import run_report, runnable_reports
+from engine.runtime.reports import openapi as _openapi  # noqa: F401  (registers the report paths)
 from engine.storage.system import log_operation
 
 REPORTS = "/apps/<app>/reports"

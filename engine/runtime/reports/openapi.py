@@ -3,27 +3,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.runtime.api.openapi import register_paths
+from engine.runtime.api.openapi_schemas import CELL, LABEL, STRING, array, obj, ref
 from engine.runtime.errors import ServiceError
 
-RESULT_SCHEMA = {
-    "type": "object", "required": ["columns", "column_info", "rows"],
-    "properties": {
-        "columns": {"type": "array", "items": {"type": "string"}},
-        "column_info": {"type": "array", "items": {
-            "type": "object", "required": ["name", "label", "kind", "type"],
-            "properties": {"name": {"type": "string"},
-                           "label": {"type": "object", "additionalProperties": {"type": "string"}},
-                           "kind": {"enum": ["group", "measure"]}, "type": {"type": "string"},
-                           "bucket": {"enum": ["day", "week", "month", "quarter", "year"]}}}},
-        "rows": {"type": "array", "items": {"type": "array"}},
-        "titles": {"type": "object", "additionalProperties": {
-            "type": "object", "additionalProperties": {"type": "string"}}},
-    },
-}
-LIST_SCHEMA = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
-    "type": "object", "required": ["name", "label", "source"],
-    "properties": {"name": {"type": "string"}, "source": {"type": "string"},
-                   "label": {"type": "object", "additionalProperties": {"type": "string"}}}}}}}
+COLUMN = obj({"name": STRING, "label": LABEL, "kind": {"type": "string", "enum": ["group", "measure"]},
+              "type": {"type": "string", "description": "A field type: date, link, decimal, integer, text, …"},
+              "bucket": {"type": "string", "enum": ["day", "week", "month", "quarter", "year"]}},
+             optional=["bucket"])
+RESULT_SCHEMA = obj({
+    "columns": array(STRING),
+    "column_info": array(ref("ReportColumn")),
+    "rows": array(array(CELL), description="One value per column, in the order of `columns`"),
+    "titles": {"type": "object", "description": "With titles=1: {COLUMN: {ID: TITLE}} for link columns",
+               "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}},
+}, optional=["titles"], examples=[{
+    "columns": ["month", "product", "qty", "revenue"],
+    "column_info": [{"name": "month", "label": {"zh": "月份", "en": "Month"}, "kind": "group", "type": "date",
+                     "bucket": "month"}],
+    "rows": [["2024-01-01", 3, 6.0, 13.0]]}])
+LIST_SCHEMA = obj({"items": array(obj({"name": STRING, "source": STRING, "label": LABEL}))})
+FILE_CONTENT = {"text/csv": {"schema": {"type": "string", "format": "binary"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+                    {"schema": {"type": "string", "format": "binary"}}}
 PARAMS = [
     {"name": "filter", "in": "query", "required": False, "schema": {"type": "string"},
      "description": "An extra filter expression over the source rows, AND-ed with the report's"},
@@ -40,8 +42,10 @@ def add_report_paths(document: dict[str, Any], loaded, actor, operation) -> None
         return
     tag = [f"{model.name}.reports"]
     base = f"/apps/{model.name}/reports"
+    schemas = document["components"]["schemas"]
+    schemas.update({"ReportColumn": COLUMN, "ReportResult": RESULT_SCHEMA, "ReportList": LIST_SCHEMA})
     document["paths"][base] = {"get": operation(tag, f"Reports of {model.name} the caller may run",
-                                                LIST_SCHEMA)}
+                                                ref("ReportList"), operation_id=f"{model.name}_reports")}
     for report in model.reports:
         try:
             plan_report(loaded, report, actor, "sqlite")
@@ -50,8 +54,13 @@ def add_report_paths(document: dict[str, Any], loaded, actor, operation) -> None
         titles = {"name": "titles", "in": "query", "required": False, "schema": {"type": "boolean"},
                   "description": "Also answer the titles of linked records grouped by"}
         document["paths"][f"{base}/{report.name}"] = {"get": operation(
-            tag, f"Run the report {report.name}", RESULT_SCHEMA, params=PARAMS + [titles])}
+            tag, f"Run the report {report.name}", ref("ReportResult"), params=PARAMS + [titles],
+            operation_id=f"{model.name}_report_{report.name}")}
         fmt = {"name": "format", "in": "query", "required": False,
                "schema": {"enum": ["csv", "xlsx"], "default": "csv"}}
         document["paths"][f"{base}/{report.name}/export"] = {"get": operation(
-            tag, f"Export the report {report.name} as CSV or XLSX", None, params=PARAMS + [fmt])}
+            tag, f"Export the report {report.name} as CSV or XLSX", None, params=PARAMS + [fmt],
+            content=FILE_CONTENT, operation_id=f"{model.name}_report_{report.name}_export")}
+
+
+register_paths(add_report_paths)
