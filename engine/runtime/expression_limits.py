@@ -135,7 +135,10 @@ _SEQUENCES = (str, list, tuple)
 
 
 def add(a: Any, b: Any) -> Any:
-    if isinstance(a, str) and isinstance(b, str):
+    kind = type(a)
+    if kind is Decimal:                  # the common case first: Decimals are bounded by their context
+        return a + b
+    if kind is str and type(b) is str:
         check_text(len(a) + len(b))
     elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         check_items(items(a, max_length) + items(b, max_length))
@@ -144,14 +147,19 @@ def add(a: Any, b: Any) -> Any:
 
 
 def multiply(a: Any, b: Any) -> Any:
+    kind = type(a)
+    if kind is Decimal and type(b) is not str and not isinstance(b, (list, tuple)):
+        return a * b
+    if kind is int and type(b) is int:
+        if a.bit_length() + b.bit_length() - 1 > MAX_INTEGER_BITS:
+            raise LimitExceeded(Limit("number", MAX_INTEGER_DIGITS))
+        return check_integer(a * b)
     for sequence, count in ((a, b), (b, a)):
         if isinstance(sequence, _SEQUENCES) and isinstance(count, int) and count > 0:
             size = len(sequence) if isinstance(sequence, str) else items(sequence, max_length)
             if size * count > max_length:
                 raise (text_too_long() if isinstance(sequence, str)
                        else LimitExceeded(Limit("list", max_length)))
-    if type(a) is int and type(b) is int and a.bit_length() + b.bit_length() - 1 > MAX_INTEGER_BITS:
-        raise LimitExceeded(Limit("number", MAX_INTEGER_DIGITS))
     result = a * b
     return check_integer(result) if type(result) is int else result
 
