@@ -53,14 +53,15 @@ test: $(DEV_STAMP)
 # afford (docs/operations.md, "Soak runs"); about 15-30 minutes. SOAK_ARGS go to pytest.
 SOAK_ENV := LIANDONG_FUZZ_EXAMPLES=150 LIANDONG_INVENTORY_FUZZ_EXAMPLES=25 \
 	LIANDONG_INVENTORY_FUZZ_SECONDS=1200 LIANDONG_STATEFUL_EXAMPLES=150 LIANDONG_STATEFUL_STEPS=30 \
-	LIANDONG_CONCURRENCY_PROCESSES=16
+	LIANDONG_CONCURRENCY_PROCESSES=16 LIANDONG_EXPRESSION_FUZZ_EXAMPLES=5000
 soak: $(DEV_STAMP)
 	@if [ -z "$$LIANDONG_TEST_POSTGRES_URL" ] && command -v pg_isready >/dev/null \
 	    && pg_isready -q -h 127.0.0.1 -p 5432; then \
 	  export LIANDONG_TEST_POSTGRES_URL=$(PG_TEST_URL); \
 	fi; \
 	$(SOAK_ENV) $(BIN)/python -m pytest -q tests/api/test_openapi_fuzz.py tests/api/test_inventory_fuzz.py \
-	  tests/rules/test_ledger_stateful.py tests/concurrency tests/unit/test_definition_fuzz.py $(SOAK_ARGS)
+	  tests/rules/test_ledger_stateful.py tests/concurrency tests/unit/test_definition_fuzz.py \
+	  tests/unit/test_expression_limits.py tests/unit/test_expression_sandbox.py $(SOAK_ARGS)
 
 # UI strings: extract from engine/ and templates/, merge into the catalogs, compile
 # the .mo files (committed, so an install needs no build step).

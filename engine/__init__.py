@@ -29,7 +29,7 @@ def register_subsystems(app: Flask) -> None:
     """Each subsystem attaches itself with `init_app`; order matters only for
     dependencies (the database first, the API after the services it calls)."""
     from engine.designer import init_app as init_designer
-    from engine.runtime import registry
+    from engine.runtime import expression_limits, registry
     from engine.runtime.api import init_app as init_api
     from engine.runtime.records import service
     from engine.runtime.web.auth import init_app as init_auth
@@ -37,6 +37,7 @@ def register_subsystems(app: Flask) -> None:
     from engine.runtime.web.screens import init_app as init_screens
     from engine.storage import system
 
+    expression_limits.init_app(app)     # EXPRESSION_MAX_LENGTH, for this process
     db.init_app(app)
     system.init_app(app)
     registry.init_app(app)

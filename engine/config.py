@@ -13,6 +13,8 @@ ENV_DATABASE_URL = "LIANDONG_DATABASE_URL"
 ENV_SECRET_KEY = "LIANDONG_SECRET_KEY"
 ENV_INSTANCE_PATH = "LIANDONG_INSTANCE_PATH"
 ENV_SESSION_COOKIE_SECURE = "LIANDONG_SESSION_COOKIE_SECURE"
+ENV_QUERY_TIMEOUT = "LIANDONG_QUERY_TIMEOUT_SECONDS"
+ENV_EXPRESSION_MAX_LENGTH = "LIANDONG_EXPRESSION_MAX_LENGTH"
 
 
 def instance_path() -> Path:
@@ -48,6 +50,12 @@ def default_settings(instance: Path) -> dict:
         # `liandong run` runs due scheduled jobs in a background thread (LIANDONG_JOBS_SCHEDULER=0: off)
         "JOBS_SCHEDULER": os.environ.get("LIANDONG_JOBS_SCHEDULER", "1").strip().lower() not in ("0", "false", "no", "off"),
         "JOBS_SCHEDULER_INTERVAL": 30,
+        # List, report and export queries are stopped after this many seconds (400
+        # query_timeout); 0 turns the limit off.
+        "QUERY_TIMEOUT_SECONDS": _number(ENV_QUERY_TIMEOUT, 5.0, float),
+        # Text (characters) and lists (items) an expression may build: filters,
+        # formulas, checks, conditions, defaults (400 limit_exceeded in filters).
+        "EXPRESSION_MAX_LENGTH": _number(ENV_EXPRESSION_MAX_LENGTH, 10_000, int),
         **import_limits(),
     }
 
@@ -65,6 +73,19 @@ def _int_env(name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) <= 0:
         raise RuntimeError(f"{name} must be a positive whole number, not {raw!r}")
     return int(raw)
+
+
+def _number(name: str, default, kind):
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, not {raw!r}")
+    return value
 
 
 def _flag(value: str | None) -> bool:

@@ -51,6 +51,22 @@ class BadRequest(ServiceError):
     status, code = 400, "bad_request"
 
 
+@dataclass
+class ExpressionLimit(BadRequest):
+    """A filter or expression over a limit: too long, nested or complex, or building
+    text, a list or a number over the size limit, or computing too long. `limit`:
+    an expression_limits.Limit (kind, bound), for messages in the user's language."""
+    limit: Any = None
+    code = "limit_exceeded"
+
+
+@dataclass
+class QueryTimeout(BadRequest):
+    """A list, report or export query cut by the statement time limit."""
+    seconds: float = 0
+    code = "query_timeout"
+
+
 class Unauthorized(ServiceError):
     status, code = 401, "unauthorized"
 

@@ -21,10 +21,13 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import simpleeval
 
+from engine.runtime import expression_limits as limits
+from engine.runtime.expression_format import format_text
+from engine.runtime.expression_limits import Limit, LimitExceeded
+
 MAX_EXPONENT = 100                 # |b| in a ** b
 MAX_POWER_BASE = 10 ** 12          # |a| in a ** b
-MAX_STRING_LENGTH = simpleeval.MAX_STRING_LENGTH   # 100,000 characters or list items
-TOO_LONG = f"result is too long (more than {MAX_STRING_LENGTH:,} characters or items)"
+# Text and lists an expression builds: expression_limits.max_length (a setting).
 
 BINARY_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
                   ast.Mod: "%", ast.Pow: "**"}
@@ -37,9 +40,13 @@ DECIMAL_CONTEXT = decimal.Context(
 
 
 class _Located(ValueError):
-    def __init__(self, message: str, expression: str = "", position: int | None = None):
+    """`limit`: the bound hit, when the error is a limit (size, nesting, time...)."""
+
+    def __init__(self, message: str, expression: str = "", position: int | None = None,
+                 limit: Limit | None = None):
         super().__init__(message)
         self.message, self.expression, self.position = message, expression, position
+        self.limit = limit
 
 
 class ExpressionError(_Located):
@@ -183,8 +190,8 @@ def _iso_or_same(text: str, kind: type) -> Any:
 
 
 def sized(value: Any) -> Any:
-    if isinstance(value, (str, list, tuple)) and len(value) > MAX_STRING_LENGTH:
-        raise ValueError(TOO_LONG)
+    """A list or tuple an expression built from its items (`[a, b]`), bounded."""
+    limits.check_items(limits.items(value, limits.max_length))
     return value
 
 
@@ -212,20 +219,19 @@ RUNTIME_ERRORS = (ArithmeticError, TypeError, ValueError, LookupError, Attribute
 
 # ---------------------------------------------------------------- operators
 
-def _add(a: Any, b: Any) -> Any:
-    # Checked before building: the point is never to allocate the huge value.
-    sequences = (str, list, tuple)
-    if isinstance(a, sequences) and isinstance(b, sequences) and len(a) + len(b) > MAX_STRING_LENGTH:
-        raise ValueError(TOO_LONG)
-    return a + b
+def _sub(a: Any, b: Any) -> Any:
+    result = a - b
+    return limits.check_integer(result) if type(result) is int else result
 
 
-def _mul(a: Any, b: Any) -> Any:
-    for seq, count in ((a, b), (b, a)):
-        if isinstance(seq, (str, list, tuple)) and isinstance(count, int) \
-                and len(seq) * count > MAX_STRING_LENGTH:
-            raise ValueError(TOO_LONG)
-    return a * b
+def _mod(a: Any, b: Any) -> Any:
+    if not isinstance(a, str):
+        return a % b
+    # `text % values` is formatting: bounded piece by piece, never Python's own.
+    try:
+        return format_text(a, b)
+    except TypeError as error:     # not arithmetic's "cannot apply '%'": say what is wrong
+        raise ValueError(f"text formatting with '%': {error}") from None
 
 
 def _div(a: Any, b: Any) -> Any:
@@ -236,16 +242,18 @@ def _div(a: Any, b: Any) -> Any:
 
 def _pow(a: Any, b: Any) -> Any:
     if abs(b) > MAX_EXPONENT or abs(a) > MAX_POWER_BASE:
-        raise ValueError(f"{a} ** {b} is too large (exponent at most {MAX_EXPONENT}, "
-                         f"base at most {MAX_POWER_BASE:,})")
+        raise LimitExceeded(Limit("exponent", MAX_EXPONENT),
+                            f"{a} ** {b} is too large (exponent at most {MAX_EXPONENT}, "
+                            f"base at most {MAX_POWER_BASE:,})")
     if isinstance(a, int) and isinstance(b, int) and b < 0:
         return Decimal(a) ** b
-    return a ** b
+    result = a ** b
+    return limits.check_integer(result) if type(result) is int else result
 
 
 _ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: _add, ast.Sub: operator.sub, ast.Mult: _mul, ast.Div: _div,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: _pow,
+    ast.Add: limits.add, ast.Sub: _sub, ast.Mult: limits.multiply, ast.Div: _div,
+    ast.FloorDiv: operator.floordiv, ast.Mod: _mod, ast.Pow: _pow,
 }
 
 
@@ -347,8 +355,8 @@ class Evaluator(simpleeval.SimpleEval):
         with decimal.localcontext(DECIMAL_CONTEXT):
             return self._eval(self.expression.tree)
 
-    def fail(self, message: str, node: ast.AST) -> EvaluationError:
-        return EvaluationError(message, self.expr, self.expression.position(node))
+    def fail(self, message: str, node: ast.AST, limit: Limit | None = None) -> EvaluationError:
+        return EvaluationError(message, self.expr, self.expression.position(node), limit)
 
     def segment(self, node: ast.AST) -> str:
         text = self.expr[self.expression.offset:]
@@ -356,7 +364,8 @@ class Evaluator(simpleeval.SimpleEval):
 
     def _eval(self, node: ast.AST) -> Any:
         if expression_cpu_time() > self.deadline:
-            raise self.fail(f"evaluation took longer than {self.timeout * 1000:g} ms", node)
+            raise self.fail(f"evaluation took longer than {self.timeout * 1000:g} ms", node,
+                            Limit("time", round(self.timeout * 1000)))
         try:
             return _HANDLERS[type(node)](self, node)
         except EvaluationError as error:
@@ -364,7 +373,7 @@ class Evaluator(simpleeval.SimpleEval):
                 error.expression, error.position = self.expr, self.expression.position(node)
             raise
         except RUNTIME_ERRORS as error:
-            raise self.fail(describe_error(error), node) from None
+            raise self.fail(describe_error(error), node, getattr(error, "limit", None)) from None
 
     def _eval_name(self, node: ast.Name) -> Any:
         try:
@@ -389,7 +398,7 @@ class Evaluator(simpleeval.SimpleEval):
             empty = node.left if left is None else node.right
             raise self.fail(f"'{self.segment(empty)}' is empty, so "
                             f"'{self.segment(node)}' cannot be computed", node)
-        return sized(arithmetic(type(node.op), left, right))
+        return arithmetic(type(node.op), left, right)
 
     def _eval_unaryop(self, node: ast.UnaryOp) -> Any:
         value = self._eval(node.operand)
@@ -413,7 +422,7 @@ class Evaluator(simpleeval.SimpleEval):
         return sized([self._eval(item) for item in node.elts])
 
     def _eval_tuple(self, node: ast.Tuple) -> tuple:
-        return tuple(self._eval(item) for item in node.elts)
+        return sized(tuple(self._eval(item) for item in node.elts))
 
 
 _HANDLERS: dict[type, Callable[[Evaluator, Any], Any]] = {

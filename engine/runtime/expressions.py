@@ -35,16 +35,18 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 # Re-exported: this module is the public face of the expression language.
+from engine.runtime.expression_limits import Limit
 from engine.runtime.expression_runtime import (  # noqa: F401
-    BINARY_SYMBOLS, DECIMAL_CONTEXT, MAX_EXPONENT, MAX_POWER_BASE, MAX_STRING_LENGTH,
+    BINARY_SYMBOLS, DECIMAL_CONTEXT, MAX_EXPONENT, MAX_POWER_BASE,
     EvaluationError, Evaluator, ExpressionError, Namespace, RowList, did_you_mean, suggest)
 from engine.runtime.functions import FUNCTIONS
 
 MAX_SOURCE_LENGTH = 2_000          # characters
 MAX_NODES = 500                    # AST nodes (operators and load contexts not counted)
 MAX_DEPTH = 30                     # nesting of AST nodes
-# MAX_EXPONENT (100), MAX_POWER_BASE (10**12) and MAX_STRING_LENGTH (100,000) are
-# enforced by the operators in expression_runtime.py.
+# MAX_EXPONENT (100) and MAX_POWER_BASE (10**12) are enforced by `**` in
+# expression_runtime.py; the size of text, lists and whole numbers an expression
+# builds by every builder, through expression_limits.py (EXPRESSION_MAX_LENGTH).
 EVALUATION_TIMEOUT_SECONDS = 0.25  # CPU seconds of the evaluating thread; read at each evaluation (tests patch it)
 COMPILE_CACHE_SIZE = 4096
 
@@ -84,7 +86,8 @@ def evaluate(source: str, names: Mapping[str, Any],
 def _compile(source: str) -> Expression:
     if len(source) > MAX_SOURCE_LENGTH:
         raise ExpressionError(f"expression is too long ({len(source)} characters, "
-                              f"at most {MAX_SOURCE_LENGTH})", source, MAX_SOURCE_LENGTH)
+                              f"at most {MAX_SOURCE_LENGTH})", source, MAX_SOURCE_LENGTH,
+                              Limit("source", MAX_SOURCE_LENGTH))
     text = source.lstrip()
     offset = len(source) - len(text)
     if not text.strip():
@@ -102,9 +105,14 @@ def _parse(source: str, text: str, offset: int) -> ast.Expression:
         return ast.parse(text, mode="eval")
     except SyntaxError as error:
         position = offset + _syntax_error_offset(text, error)
-        raise ExpressionError(f"syntax error: {error.msg}", source, position) from None
-    except (ValueError, RecursionError, MemoryError) as error:   # null bytes, parser limits
+        # The parser's own nesting limit (200 parentheses) is a limit like MAX_DEPTH.
+        limit = Limit("depth", MAX_DEPTH) if "too many nested" in (error.msg or "") else None
+        raise ExpressionError(f"syntax error: {error.msg}", source, position, limit) from None
+    except ValueError as error:                      # null bytes
         raise ExpressionError(f"cannot parse the expression: {error}", source, None) from None
+    except (RecursionError, MemoryError):          # the parser's own nesting limits
+        raise ExpressionError(f"expression is nested too deeply (more than {MAX_DEPTH} levels)",
+                              source, None, Limit("depth", MAX_DEPTH)) from None
 
 
 def _lines(text: str) -> list[str]:
@@ -150,10 +158,10 @@ def _check_size(source: str, text: str, offset: int, tree: ast.AST) -> None:
         count += 1
         if depth > MAX_DEPTH:
             raise ExpressionError(f"expression is nested too deeply (more than {MAX_DEPTH} levels)",
-                                  source, position_of(source, offset, node))
+                                  source, position_of(source, offset, node), Limit("depth", MAX_DEPTH))
         if count > MAX_NODES:
             raise ExpressionError(f"expression is too complex (more than {MAX_NODES} parts)",
-                                  source, position_of(source, offset, node))
+                                  source, position_of(source, offset, node), Limit("parts", MAX_NODES))
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
@@ -182,8 +190,8 @@ class _Checker:
         self.names: set[tuple[str, ...]] = set()
         self.functions: set[str] = set()
 
-    def fail(self, message: str, node: ast.AST) -> ExpressionError:
-        return ExpressionError(message, self.source, position_of(self.source, self.offset, node))
+    def fail(self, message: str, node: ast.AST, limit: Limit | None = None) -> ExpressionError:
+        return ExpressionError(message, self.source, position_of(self.source, self.offset, node), limit)
 
     def visit(self, node: ast.AST) -> None:
         kind = type(node)
@@ -245,7 +253,8 @@ class _Checker:
         right = node.right
         if (isinstance(node.op, ast.Pow) and isinstance(right, ast.Constant)
                 and isinstance(right.value, (int, float)) and abs(right.value) > MAX_EXPONENT):
-            raise self.fail(f"exponent {right.value} is too large (at most {MAX_EXPONENT})", right)
+            raise self.fail(f"exponent {right.value} is too large (at most {MAX_EXPONENT})", right,
+                            Limit("exponent", MAX_EXPONENT))
         self.visit_children(node)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:

@@ -34,9 +34,12 @@ from sqlalchemy import (Boolean, Date, DateTime, Integer, Numeric, String, TypeD
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
+from engine.runtime import expressions
+from engine.runtime.errors import BadRequest, ErrorDetail, ExpressionLimit
+from engine.runtime.expression_limits import Limit
 from engine.runtime.expression_runtime import (
     BINARY_SYMBOLS, COMPARISONS, DECIMAL_CONTEXT, RUNTIME_ERRORS, arithmetic, describe_error, exact,
-    kind_of)
+    expression_cpu_time, kind_of)
 from engine.runtime.expressions import Expression, ExpressionError, compile_expression, name_chain
 from engine.runtime.functions import FUNCTIONS
 
@@ -77,6 +80,15 @@ def filter_to_sql(expression: str | Expression, resolve: Resolver) -> ColumnElem
     return _Translator(compiled, resolve).predicate(compiled.tree, True)
 
 
+def filter_refusal(error: ExpressionError, place: str = "filter") -> BadRequest:
+    """The 400 for a filter that cannot run: `limit_exceeded` (keeping which
+    limit, so screens can say it in the user's language) or `bad_request`."""
+    message, details = f"Invalid {place}: {error}", [ErrorDetail("filter", str(error))]
+    if error.limit is not None:
+        return ExpressionLimit(message, details, limit=error.limit)
+    return BadRequest(message, details)
+
+
 def escape_like(text: str, escape: str = "\\") -> str:
     return text.replace(escape, escape * 2).replace("%", escape + "%").replace("_", escape + "_")
 
@@ -84,9 +96,12 @@ def escape_like(text: str, escape: str = "\\") -> str:
 class _Translator:
     def __init__(self, expression: Expression, resolve: Resolver):
         self.expression, self.resolve = expression, resolve
+        # Fixed parts are computed under the evaluator's deadline (and its operators' bounds).
+        self.timeout = expressions.EVALUATION_TIMEOUT_SECONDS
+        self.deadline = expression_cpu_time() + self.timeout
 
-    def fail(self, message: str, node: ast.AST) -> FilterError:
-        return FilterError(message, self.expression.source, self.expression.position(node))
+    def fail(self, message: str, node: ast.AST, limit: Limit | None = None) -> FilterError:
+        return FilterError(message, self.expression.source, self.expression.position(node), limit)
 
     def segment(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.expression.source[self.expression.offset:], node) or "?"
@@ -207,7 +222,9 @@ class _Translator:
             items = [self.value(item) for item in node.elts]
             if not all(isinstance(item, _Value) for item in items):
                 raise self.fail("a list in a filter may hold fixed values only", node)
-            return _Value([item.value for item in items])
+            values = [item.value for item in items]
+            # A tuple stays a tuple, as in the evaluator: `'%s-%s' % (a, b)` formats two values.
+            return _Value(tuple(values) if isinstance(node, ast.Tuple) else values)
         if isinstance(node, ast.BinOp):
             return self.binary(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -247,10 +264,11 @@ class _Translator:
             raise self.fail(f"'{self.segment(node)}' uses an empty value", node)
         kinds = (_kind(left), _kind(right))
         computable = kinds == ("number", "number") or (kind, kinds) == (ast.Add, ("text", "text"))
-        if None not in kinds and not computable:
+        fixed_list = any(isinstance(side, _Value) and _value_kind(side.value) is None for side in (left, right))
+        if (None not in kinds or fixed_list) and not computable:
             # What the database cannot compute (PostgreSQL: varchar * bigint), nor Python.
-            raise self.fail(f"cannot apply '{BINARY_SYMBOLS[kind]}' to {kinds[0]} and {kinds[1]} "
-                            f"in '{self.segment(node)}'", node)
+            raise self.fail(f"cannot apply '{BINARY_SYMBOLS[kind]}' to {kinds[0] or 'a list'} and "
+                            f"{kinds[1] or 'a list'} in '{self.segment(node)}'", node)
         return _SQL_ARITHMETIC[kind](_bind(left, right), _bind(right, left))
 
     def call(self, node: ast.Call) -> Any:
@@ -270,12 +288,15 @@ class _Translator:
         raise self.fail(f"function '{name}' cannot be used in a filter", node)
 
     def fold(self, compute: Callable[[], Any], node: ast.AST) -> Any:
-        """Compute a fixed part now, with the evaluator's rules and decimal context."""
+        """Compute a fixed part now, with the evaluator's rules, bounds and decimal context."""
+        if expression_cpu_time() > self.deadline:
+            raise self.fail(f"evaluation took longer than {self.timeout * 1000:g} ms", node,
+                            Limit("time", round(self.timeout * 1000)))
         try:
             with decimal.localcontext(DECIMAL_CONTEXT):
                 return compute()
         except RUNTIME_ERRORS as error:
-            raise self.fail(describe_error(error), node) from None
+            raise self.fail(describe_error(error), node, getattr(error, "limit", None)) from None
 
 
 def _sql_type(expression: Any) -> Any:

@@ -21,8 +21,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable
 
-from engine.runtime.expression_runtime import (
-    MAX_STRING_LENGTH, TOO_LONG, EvaluationError, exact, kind_of)
+from engine.runtime import expression_limits as limits
+from engine.runtime.expression_runtime import EvaluationError, exact, kind_of
 
 MAX_INTEGER_DIGITS = 100   # int('1e999999') would build a million-digit number
 
@@ -162,11 +162,12 @@ def text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
+        limits.check_decimal_text(value)    # 1E+999999 is a million digits written out
         return format(value, "f")      # 100, not 1E+2
     if isinstance(value, (date, datetime)):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
     if isinstance(value, (list, tuple)):
-        return ", ".join(text(v) for v in value)
+        return limits.join_text((text(v) for v in value), ", ")
     return str(value)
 
 
@@ -178,19 +179,28 @@ def length(value: Any) -> int:
     return len(value)
 
 
+def _case(value: Any, change) -> str | None:
+    if value is None:
+        return None
+    original = text(value)
+    changed = change(original)
+    # Case changes can lengthen text ('ß' → 'SS', at most threefold): never past
+    # the limit, unless the text was already that long (a long value read from a record).
+    if len(changed) > max(len(original), limits.max_length):
+        raise limits.text_too_long()
+    return changed
+
+
 def lower(value: Any) -> str | None:
-    return None if value is None else text(value).lower()
+    return _case(value, str.lower)
 
 
 def upper(value: Any) -> str | None:
-    return None if value is None else text(value).upper()
+    return _case(value, str.upper)
 
 
 def concat(*values: Any) -> str:
-    parts = [text(v) for v in values]
-    if sum(len(p) for p in parts) > MAX_STRING_LENGTH:
-        raise ValueError(TOO_LONG)
-    return "".join(parts)
+    return limits.join_text((text(v) for v in values), "")
 
 
 def contains(haystack: Any, needle: Any) -> bool:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.runtime import expressions
+from engine.runtime import expression_limits, expressions
 from engine.runtime.expressions import (EvaluationError, Expression, ExpressionError, Namespace,
                                         RowList, compile_expression, evaluate, suggest)
 
@@ -342,5 +342,6 @@ def test_errors_are_value_errors():
 def test_limits_are_module_constants():
     assert expressions.MAX_SOURCE_LENGTH == 2_000
     assert expressions.MAX_NODES == 500 and expressions.MAX_DEPTH == 30
-    assert expressions.MAX_EXPONENT == 100 and expressions.MAX_STRING_LENGTH == 100_000
+    assert expressions.MAX_EXPONENT == 100
+    assert expression_limits.DEFAULT_MAX_LENGTH == 10_000 and expression_limits.MAX_INTEGER_DIGITS == 1_200
     assert expressions.EVALUATION_TIMEOUT_SECONDS == 0.25

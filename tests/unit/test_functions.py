@@ -141,7 +141,9 @@ def test_every_registered_function_has_a_case():
     ("add_days(d, 1.5)", "add_days() needs a whole number"),
     ("add_days(5, 1)", "add_days() needs a date"),
     ("contains(5, 'x')", "contains() looks in text or a list"),
-    ("concat(name * 10000, name * 10000)", "too long"),
+    ("concat(name * 600, name * 600)", "text longer than 10,000 characters"),
+    ("text([name * 600, name * 600])", "text longer than 10,000 characters"),
+    ("upper('ß' * 6000)", "text longer than 10,000 characters"),   # 'SS': twice as long
     ("lookup('stock', 'on_hand', product=1)", "only available inside the record service"),
     ("count_of('stock', product=1)", "only available inside the record service"),
 ])

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DataError
 from engine.definitions.model import FieldModel, FormModel
 from engine.runtime.errors import BadRequest, ErrorDetail
 from engine.runtime.expressions import ExpressionError
-from engine.runtime.filters import filter_to_sql
+from engine.runtime.filters import filter_refusal, filter_to_sql
 from engine.runtime.records.coerce import CoercionError, coerce_value
 from engine.runtime.records.values import json_value
 
@@ -191,7 +191,7 @@ class ListQuery:
         try:
             return filter_to_sql(source, self.column_for)
         except ExpressionError as error:
-            raise BadRequest(f"Invalid filter: {error}", [ErrorDetail("filter", str(error))]) from None
+            raise filter_refusal(error) from None
 
     def _after(self, keys, values):
         if len(values) != len(keys):

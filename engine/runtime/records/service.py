@@ -111,7 +111,8 @@ class RecordService:
 
     def list(self, app: str, form: str, *, actor: Actor, filter: str | None = None,
              sort: str | None = None, limit: int = 50, after: str | None = None) -> queries.Page:
-        with self.database.read() as connection:
+        # Under the statement time limit: API lists, list screens and exports read here.
+        with self.database.read(time_limit=True) as connection:
             loaded = self.registry.get(connection, app)
             form_model = loaded.form(form)
             options = self._reader(connection, loaded, form_model, actor).list_options()

@@ -48,7 +48,7 @@ def run_report(app_name: str, report_name: str, *, actor, filter: str | None = N
     from engine.runtime.reports.query import plan_report
     service = _services()
     actor = _actor_for(service, actor)
-    with service.database.read() as connection:
+    with service.database.read(time_limit=True) as connection:    # report API, screen, export
         loaded = service.registry.get(connection, app_name)
         report = _report(loaded, report_name)
         plan = plan_report(loaded, report, actor, connection.dialect.name,

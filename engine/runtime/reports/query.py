@@ -23,9 +23,9 @@ from sqlalchemy.types import NullType
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.definitions.model import Report, ReportGroup, ReportMeasure
-from engine.runtime.errors import BadRequest, ErrorDetail, Forbidden
+from engine.runtime.errors import ErrorDetail, Forbidden
 from engine.runtime.expressions import ExpressionError
-from engine.runtime.filters import filter_to_sql
+from engine.runtime.filters import filter_refusal, filter_to_sql
 from engine.runtime.reports import labels, measures
 from engine.runtime.reports.buckets import bucket_sql
 from engine.runtime.reports.result import ReportColumn
@@ -196,7 +196,7 @@ def _filter(source: ReportSource, text: str, *, allow_hidden: bool, place: str):
     try:
         return filter_to_sql(text, resolve)
     except ExpressionError as error:
-        raise BadRequest(f"Invalid {place}: {error}", [ErrorDetail("filter", str(error))]) from None
+        raise filter_refusal(error, place) from None
 
 
 def _ordering(report: Report, selected: dict[str, Any]) -> list:

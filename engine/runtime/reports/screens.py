@@ -15,6 +15,7 @@ from engine.runtime.reports import ReportResult, run_report, runnable_reports
 from engine.runtime.reports.source import ReportSource
 from engine.runtime.web import context
 from engine.runtime.web.i18n import label
+from engine.runtime.web.refusals import refusal_lines
 from engine.runtime.web.screens import screens
 from engine.runtime.web.widgets import display_value
 
@@ -48,7 +49,7 @@ def report_page(app: str, name: str):
         result = run_report(app, name, actor=actor, filter=raw_filter or None, titles=True,
                             limit=SCREEN_ROWS + 1)
     except BadRequest as error:          # the extra filter: shown next to the box, not an error page
-        errors = [d.message for d in error.details] or [error.message]
+        errors = refusal_lines(error) or [d.message for d in error.details] or [error.message]
         result = ReportResult(run_report(app, name, actor=actor, limit=1).columns, [])
     report = loaded.model.report(name)
     source = ReportSource(loaded, report, actor)

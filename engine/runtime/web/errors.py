@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.runtime.errors import ServiceError, Unauthorized
 from engine.runtime.web import context
+from engine.runtime.web.refusals import refusal_lines
 from engine.runtime.web.screens import screens
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ def on_service_error(error: ServiceError):
         target = context.login_url()
         if target:
             return redirect(target)
+    said = refusal_lines(error)        # a limit or a timeout: in the user's language
+    if said:
+        return error_page(error.status, said[0])
     return error_page(error.status, error.message, error.details, error.code)
 
 

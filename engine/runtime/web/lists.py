@@ -17,6 +17,7 @@ from engine.runtime.errors import BadRequest, Forbidden
 from engine.runtime.web import context, filter_builder
 from engine.runtime.web.filter_builder import Condition, FilterInputError
 from engine.runtime.web.i18n import label
+from engine.runtime.web.refusals import refusal_lines
 from engine.runtime.web.screens import screens
 from engine.runtime.web.titles import record_title
 from engine.runtime.web.widgets import display_value, link_title
@@ -56,8 +57,8 @@ def list_records(app: str, form: str):
             page = context.service().list(app, form, actor=actor, filter=state["expression"],
                                           sort=state["sort"], limit=PAGE_SIZE, after=state["after"])
         except BadRequest as error:        # a filter, sort or cursor the service refused
-            state["errors"] = [f"{d.field}: {d.message}" if d.field else d.message for d in error.details] \
-                or [error.message]
+            state["errors"] = refusal_lines(error) or [
+                f"{d.field}: {d.message}" if d.field else d.message for d in error.details] or [error.message]
         else:
             items = [_row(loaded, form_model, columns, item) for item in page.items]
     return context.render_screen(
