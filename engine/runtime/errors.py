@@ -6,16 +6,17 @@ field messages; the CLI into a line. Nothing else reaches a user.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 
 @dataclass
 class ErrorDetail:
     field: str | None
     message: str
+    extra: Mapping[str, Any] | None = None     # more keys of the answer (a check's record, rules)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "message": self.message}
+        return {"field": self.field, "message": self.message, **(self.extra or {})}
 
 
 @dataclass
@@ -66,6 +67,17 @@ class PayloadTooLarge(ServiceError):
 
 class ValidationFailed(ServiceError):
     status, code = 422, "validation_failed"
+
+
+class ConfirmationRequired(ValidationFailed):
+    """Only warning checks tripped: nothing was written; the same request with
+    `"confirm": true` goes ahead. `sentences` name each warning's record and rule
+    (for screens); the details carry the warnings' own messages."""
+    code = "confirmation_required"
+
+    def __init__(self, message: str, details, *, sentences=()):
+        super().__init__(message, details)
+        self.sentences = list(sentences)
 
 
 class ErrorCollector:
