@@ -87,8 +87,8 @@ def raise_if_tripped(session, tripped: list[Tripped]) -> None:
                                    "record_values": record_to_json(scalars)})
     warnings = [t for t in tripped if t.check.is_warning]
     if warnings and not session.confirm:
-        lead = catalog(session.actor.language).gettext("Please confirm")
-        raise ConfirmationRequired(f"{lead}: {_joined([t.sentence for t in warnings], session)}",
+        ask = catalog(session.actor.language).gettext("Please confirm: %(warnings)s")
+        raise ConfirmationRequired(ask % {"warnings": _joined([t.sentence for t in warnings], session)},
                                    [t.detail() for t in warnings],
                                    sentences=[t.sentence for t in warnings])
 
