@@ -205,7 +205,7 @@
   // submits the same request again with _confirm=1, "Cancel" just closes it.
   function openConfirmDialog(box) {
     if (!window.bootstrap || !window.bootstrap.Modal) { return; }     // the box stays in the page
-    box.classList.remove("show", "d-block", "position-static", "mb-3");
+    box.classList.remove("show", "d-block", "position-static", "h-auto", "mb-3");
     all(box, "[data-js-show]").forEach(function (el) { el.hidden = false; });
     document.body.appendChild(box);
     window.bootstrap.Modal.getOrCreateInstance(box).show();

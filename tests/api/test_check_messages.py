@@ -4,6 +4,8 @@ received into a bin (adds stock), held (holds stock: a warning when more than
 is free) or taken (takes stock: an error below zero)."""
 from __future__ import annotations
 
+import io
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from tests.api.conftest import ApiClient
 APP = Path(__file__).with_name("checks_app.json")
 REQUESTS = "/apps/chk/forms/request/records"
 BINS = "/apps/chk/forms/bin/records"
+SCREEN_IMPORT = "/apps/chk/request/import"
 
 
 class Desk:
@@ -171,7 +174,6 @@ def test_transitions_deletes_and_updates_take_confirm_in_the_body(desks):
 # --------------------------------------------------------------------- import
 def _import(admin, rows, **params):
     body = "number,bin,qty\n" + "".join(f"{n},A-1,{q}\n" for n, q in rows)
-    import io
     data = {"file": (io.BytesIO(body.encode()), "requests.csv"), **params}
     return admin.api.post(REQUESTS + "/import", data=data, content_type="multipart/form-data")
 
@@ -192,3 +194,31 @@ def test_import_reports_warning_rows_unless_confirmed(desks):
     assert confirmed.status_code == 200, confirmed.get_json()
     assert confirmed.get_json()["created"] == 2 and confirmed.get_json()["errors"] == []
     assert sorted(r["number"] for r in admin.requests()) == ["R1", "R11", "R12", "R13"]
+
+
+def _screen_run(browser, response) -> str:
+    """The import screen's run id once its worker thread is done."""
+    assert response.status_code == 303, response.get_data(as_text=True)[:400]
+    run = response.headers["Location"].rsplit("/", 1)[1]
+    deadline = time.monotonic() + 60
+    while browser.get(f"{SCREEN_IMPORT}/{run}/status").get_json()["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, "the import did not finish in 60 s"
+        time.sleep(0.1)
+    return run
+
+
+def test_the_import_screen_marks_warning_rows_and_imports_them_when_confirmed(desks, app, monkeypatch):
+    from tests.screens.conftest import PASSWORD, sign_in
+    monkeypatch.setattr(identity, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    with get_db(app).transaction() as connection:
+        identity.create_user(connection, "clara", PASSWORD, roles=[("chk", "clerk")])
+    browser = sign_in(app.test_client(), app, "clara")
+    app.config["WTF_CSRF_ENABLED"] = False
+    run = _screen_run(browser, browser.post(SCREEN_IMPORT, content_type="multipart/form-data", data={
+        "file": (io.BytesIO(b"number,bin,qty\nR10,A-1,150\nR11,A-1,5\n"), "requests.csv")}))
+    page = browser.get(f"{SCREEN_IMPORT}/{run}").get_data(as_text=True)
+    assert "150 is a lot for A-1 (Request R10)" in page and ">Warning</span>" in page
+    assert 'name="confirm" id="ld-import-confirm" value="1"' in page
+    assert 'value="all" checked' in page                         # warnings alone do not force skipping
+    _screen_run(browser, browser.post(f"{SCREEN_IMPORT}/{run}", data={"mode": "all", "confirm": "1"}))
+    assert sorted(r["number"] for r in desks[0].requests()) == ["R1", "R10", "R11"]
