@@ -61,18 +61,27 @@ def evaluate(session, form: FormModel, record: Mapping[str, Any],
     if not form.checks:
         return []
     names = compute.record_namespace(form, record, session.load_linked)
-    blank = {f.name: None for f in form.scalar_fields}
-    names["previous"] = compute.record_namespace(form, previous or blank, session.load_linked)
     functions = session.expression_functions()
     tripped = []
     for check in form.checks:
+        expression = compile_expression(check.when)
+        if "previous" not in names and any(chain[0] == "previous" for chain in expression.names):
+            _add_previous(session, form, names, previous)
         try:
-            hit = compile_expression(check.when).evaluate(names, functions)
+            hit = expression.evaluate(names, functions)
         except EvaluationError as error:
             raise ValidationFailed(f"Check {check.when!r} of {form.name} could not be evaluated: {error}")
         if hit:
+            if "previous" not in names:          # for the message's placeholders
+                _add_previous(session, form, names, previous)
             tripped.append(_describe(session, form, record, check, names))
     return tripped
+
+
+def _add_previous(session, form: FormModel, names: dict, previous: Mapping[str, Any] | None) -> None:
+    """`previous.*`: built only for checks that read it (most checks run on every write)."""
+    blank = {f.name: None for f in form.scalar_fields}
+    names["previous"] = compute.record_namespace(form, previous or blank, session.load_linked)
 
 
 def raise_if_tripped(session, tripped: list[Tripped]) -> None:
