@@ -3,11 +3,11 @@
 The whole import is one transaction; each record is saved in a savepoint so a
 bad row is rolled back alone. `mode=all` (default) rolls everything back when
 any row fails (422); `mode=skip` commits the good rows; `dry_run` always rolls
-back. A row that trips only warning checks is a problem like any other
-(reported with `"warning": true` and the warning's text) unless the import
-runs with `confirm`, which accepts every warning of the import. Rows sharing the value of the key column (`id`, else `?key=`, else the
+back. Rows sharing the value of the key column (`id`, else `?key=`, else the
 form's title field) — or with every parent cell blank — are one record, each
-such row adding one subform row.
+such row adding one subform row. A row that trips only warning checks is a
+problem like any other (`"warning": true`, with the warning's text) unless the
+import runs with `confirm`, which accepts every warning of the import.
 """
 from __future__ import annotations
 
@@ -90,17 +90,18 @@ def import_file(service, app: str, form_name: str, actor: Actor, data: bytes, fi
     if not groups and not report.errors:
         raise BadRequest("The file has a header but no data rows", [ErrorDetail("file", "no data rows")])
     cause = Cause("import", filename or None)
-    run = _Runner(service, app, actor, cause, confirm)
     tracker = _Tracker(progress, sum(len(g.rows) for g in groups))
     if mode == "all" and not dry_run:
         # Fast path without savepoints; at the first error, roll back and run
         # again (below) row by row in savepoints to report every error.
         attempt = Report(ignored=report.ignored, columns=report.columns)
-        if run(form, mapping, header, groups, attempt, fast=True, tracker=tracker.phase("importing")):
+        if _run(service, app, actor, cause, form, mapping, header, groups, attempt, fast=True,
+                tracker=tracker.phase("importing"), confirm=confirm):
             return attempt, attempt.created + attempt.updated > 0
         dry_run = True
-    wrote = run(form, mapping, header, groups, report, fast=False, commit=not dry_run and mode == "skip",
-                tracker=tracker.phase("checking" if dry_run else "importing"))
+    wrote = _run(service, app, actor, cause, form, mapping, header, groups, report,
+                 fast=False, commit=not dry_run and mode == "skip",
+                 tracker=tracker.phase("checking" if dry_run else "importing"), confirm=confirm)
     if mode == "all" and report.errors:
         report.created = report.updated = report.unchanged = 0
     return report, wrote
@@ -127,27 +128,12 @@ class _Tracker:
             self.callback(self.name, self.done, self.total)
 
 
-@dataclass
-class _Runner:
-    service: Any
-    app: str
-    actor: Actor
-    cause: Cause
-    confirm: bool
-
-    def __call__(self, form, mapping, header, groups, report: Report, *, fast: bool,
-                 tracker: _Tracker, commit: bool = True) -> bool:
-        return _run(self, form, mapping, header, groups, report, fast=fast, tracker=tracker,
-                    commit=commit)
-
-
-def _run(runner: _Runner, form, mapping, header, groups, report: Report, *,
-         fast: bool, tracker: _Tracker, commit: bool = True) -> bool:
+def _run(service, app, actor, cause, form, mapping, header, groups, report: Report, *,
+         fast: bool, tracker: _Tracker, commit: bool = True, confirm: bool = False) -> bool:
     """Save every group in one transaction; True when it committed."""
     try:
-        with runner.service.unit_of_work(runner.app, runner.actor, runner.cause,
-                                         confirm=runner.confirm) as session:
-            resolver = LinkResolver(session, runner.actor)
+        with service.unit_of_work(app, actor, cause, confirm=confirm) as session:
+            resolver = LinkResolver(session, actor)
             for index, group in enumerate(groups):
                 _save_group(session, form, mapping, header, group, resolver, report, fast)
                 tracker.advance(group, index)
