@@ -26,6 +26,12 @@ def localized(label: Mapping[str, str], language: str | None) -> str:
     return label.get("en") or next(iter(label.values()), "")
 
 
+def readable_name(name: str) -> str:
+    """A definition name for people who have no label for it: "low_stock_alert" → "Low stock alert"."""
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 class SourcePath:
     """For models with a `source` of "form" or "form.subform" (rules, reports)."""
     source: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from engine.definitions.labels import SourcePath, label_dict, localized  # noqa: F401 (re-exported)
+from engine.definitions.labels import SourcePath, label_dict, localized, readable_name  # noqa: F401 (re-exported)
 from engine.definitions.model_analysis import (  # noqa: F401 (re-exported)
     Dashboard, DashboardChart, DashboardTile, ForecastModel, PurchaseSettings, Report, ReportGroup,
     ReportMeasure, compile_dashboard, compile_forecast, compile_report, report_group_name)
@@ -83,6 +83,11 @@ class FieldModel:
 class Check:
     when: str
     message: Mapping[str, str]
+    level: str = "error"               # error | warning (asks the caller to confirm)
+
+    @property
+    def is_warning(self) -> bool:
+        return self.level == "warning"
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,6 +192,11 @@ class Rule(SourcePath):
         return bool(self.adjust)
 
     @property
+    def display_label(self) -> Mapping[str, str]:
+        """The label, else the name made readable ("low_stock_alert" → "Low stock alert")."""
+        return self.label or label_dict(readable_name(self.name), self.name)
+
+    @property
     def target_form(self) -> str | None:
         return self.target.split(".", 1)[0] if self.target else None
 
@@ -231,6 +241,9 @@ class AppModel:
 
     def forecast(self, name: str) -> ForecastModel | None:
         return next((f for f in self.forecasts if f.name == name), None)
+
+    def rule(self, name: str) -> Rule | None:
+        return next((r for r in self.rules if r.name == name), None)
 
     def report(self, name: str) -> Report | None:
         return next((r for r in self.reports if r.name == name), None)
@@ -306,7 +319,8 @@ def _compile_form(spec: Mapping[str, Any]) -> FormModel:
         title=spec.get("title"),
         group=label_dict(spec["group"], "") if "group" in spec else None,
         unique=tuple(tuple(u) for u in spec.get("unique", ())),
-        checks=tuple(Check(c["when"], label_dict(c.get("message"), "Check failed: " + c["when"]))
+        checks=tuple(Check(c["when"], label_dict(c.get("message"), "Check failed: " + c["when"]),
+                           c.get("level", "error"))
                      for c in spec.get("checks", ())),
         workflow=_compile_workflow(spec["workflow"]) if "workflow" in spec else None,
         permissions=MappingProxyType({role: _compile_permission(p)

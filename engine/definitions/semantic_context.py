@@ -19,6 +19,7 @@ Path = tuple
 
 SCOPE_WORDS = frozenset({"parent", "previous", "user", "row"})
 LITERAL_WORDS = frozenset({"true", "false", "none", "null"})
+BODY_WORDS = frozenset({"record", "confirm"})     # keys of write bodies (DESIGN §7)
 SQL_UNSAFE_HINT = "use lowercase letters, digits and single underscores"
 
 
@@ -116,6 +117,8 @@ class Context:
             return "an expression scope name"
         if keyword.iskeyword(name) or name in LITERAL_WORDS:
             return "an expression keyword"
+        if name in BODY_WORDS:
+            return "a key of write bodies"
         return None
 
 

@@ -6,7 +6,7 @@ field messages; the CLI into a line. Nothing else reaches a user.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 
 NO_VALUE: Any = type("NoValue", (), {"__repr__": lambda self: "NO_VALUE"})()
@@ -17,9 +17,10 @@ class ErrorDetail:
     field: str | None
     message: str
     value: Any = NO_VALUE          # the offending value, where naming it helps (a duplicate)
+    extra: Mapping[str, Any] | None = None     # more keys of the answer (a check's record, rules)
 
     def as_dict(self) -> dict[str, Any]:
-        shown = {"field": self.field, "message": self.message}
+        shown = {"field": self.field, "message": self.message, **(self.extra or {})}
         if self.value is not NO_VALUE:
             shown["value"] = self.value
         return shown
@@ -98,6 +99,17 @@ class PayloadTooLarge(ServiceError):
 
 class ValidationFailed(ServiceError):
     status, code = 422, "validation_failed"
+
+
+class ConfirmationRequired(ValidationFailed):
+    """Only warning checks tripped: nothing was written; the same request with
+    `"confirm": true` goes ahead. `sentences` name each warning's record and rule
+    (for screens); the details carry the warnings' own messages."""
+    code = "confirmation_required"
+
+    def __init__(self, message: str, details, *, sentences=()):
+        super().__init__(message, details)
+        self.sentences = list(sentences)
 
 
 class ErrorCollector:

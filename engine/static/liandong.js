@@ -201,6 +201,18 @@
     window.setTimeout(tick, 500);
   }
 
+  /* ------------------------------------------------ warning confirmation */
+  // The server answered "please confirm" (warning checks): the box it put in
+  // the page becomes a modal dialog. Its buttons need no script: "Confirm"
+  // submits the same request again with _confirm=1, "Cancel" just closes it.
+  function openConfirmDialog(box) {
+    if (!window.bootstrap || !window.bootstrap.Modal) { return; }     // the box stays in the page
+    box.classList.remove("show", "d-block", "position-static", "h-auto", "mb-3");
+    all(box, "[data-js-show]").forEach(function (el) { el.hidden = false; });
+    document.body.appendChild(box);
+    window.bootstrap.Modal.getOrCreateInstance(box).show();
+  }
+
   /* ------------------------------------------------------------- misc */
   document.addEventListener("DOMContentLoaded", function () {
     all(document, "[data-js-hide]").forEach(function (el) { el.hidden = true; });
@@ -213,6 +225,7 @@
     all(document, "[data-print]").forEach(function (b) { b.hidden = false; b.addEventListener("click", function () { window.print(); }); });
     all(document, "form[data-preview-url]").forEach(enhanceRecordForm);
     all(document, "[data-import-run]").forEach(followImport);
+    all(document, "[data-confirm-dialog]").slice(0, 1).forEach(openConfirmDialog);
     all(document, "select[data-lookup]").forEach(enhanceLookup);
     all(document, "[data-add-condition]").forEach(function (button) {
       button.hidden = false;

@@ -52,7 +52,7 @@ def sell_one_unit(database_url, app_name, warehouse, product, attempts, barrier_
                 "lines": [{"product": product, "qty": 1}]}, actor=SYSTEM)
             sold += 1
         except ValidationFailed as error:
-            assert error.message == "Insufficient stock", error
+            assert [d.message for d in error.details] == ["Insufficient stock"], error
             refused += 1
     return sold, refused
 

@@ -25,9 +25,9 @@ class Shop:
     def update(self, form, record, actor=SYSTEM, **values):
         return self.service.update("inventory", form, record["id"], values, actor=actor)
 
-    def move(self, form, record, name, actor=SYSTEM, comment=None, **values):
+    def move(self, form, record, name, actor=SYSTEM, comment=None, confirm=False, **values):
         return self.service.transition("inventory", form, record["id"], name, values, actor=actor,
-                                       comment=comment)
+                                       comment=comment, confirm=confirm)
 
     def get(self, form, record):
         return self.service.get("inventory", form, record["id"], actor=SYSTEM)
@@ -98,12 +98,14 @@ class Desk:
     def remove(self, form, record):
         return self.api.delete(self.url(form, record))
 
-    def take(self, form, record, name, comment=None):
+    def take(self, form, record, name, comment=None, confirm=None):
         body = {"comment": comment} if comment else {}
+        if confirm is not None:
+            body["confirm"] = confirm
         return self.api.post(self.url(form, record, f"/transitions/{name}"), json=body)
 
-    def move(self, form, record, name, comment=None):
-        response = self.take(form, record, name, comment)
+    def move(self, form, record, name, comment=None, confirm=None):
+        response = self.take(form, record, name, comment, confirm)
         assert response.status_code == 200, response.get_json()
         return response.get_json()
 

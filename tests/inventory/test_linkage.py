@@ -69,11 +69,12 @@ def test_oversell_is_refused_with_the_chinese_message_and_nothing_written(shop):
     from engine.runtime.actor import Actor
     shop.receive(shop.main, [(shop.bolt, 10)])
     order = shop.document("sales_order", shop.main, [(shop.bolt, 11)], customer=shop.customer["id"])
-    order = shop.move("sales_order", order, "confirm")
+    order = shop.move("sales_order", order, "confirm", confirm=True)     # 11 of 10: a warning, accepted
     chinese = Actor(user_id=None, username="system", is_admin=True, language="zh")
     with pytest.raises(ValidationFailed) as refused:
         shop.move("sales_order", order, "ship", actor=chinese)
-    assert refused.value.message == "库存不足"
+    assert [d.message for d in refused.value.details] == ["库存不足：螺栓 在 上海仓 实际库存 10 个，本次出库 11 个"]
+    assert "由规则“已发货的销售明细扣减库存”引起" in refused.value.message
     assert shop.get("sales_order", order)["status"] == "confirmed"
     assert shop.stock(shop.bolt, shop.main) == 10
 

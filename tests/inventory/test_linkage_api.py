@@ -116,7 +116,11 @@ def test_a_transfer_conserves_total_stock_and_an_approved_count_adjusts_it(offic
     office.manager.move("stock_count", count, "approve")
     assert both() == (60, 37)                                               # 盘亏 3
     refused = office.manager.take("stock_transfer", second, "cancel", comment="调错仓")
-    assert refused.status_code == 422 and refused.get_json()["error"]["message"] == "库存不足"
+    assert refused.status_code == 422
+    error = refused.get_json()["error"]
+    assert [d["message"] for d in error["details"]] == ["库存不足：螺栓 在 北京仓 实际库存 37 个，本次出库 40 个"]
+    # Cancelling moves both warehouses; the rule named is the one that took from 北京仓.
+    assert error["message"].endswith("（库存；由规则“调拨增加调入仓库库存”引起）")
     assert both() == (60, 37)                     # 北京仓 cannot give back 40 of its 37
 
 
@@ -133,12 +137,15 @@ def test_low_stock_opens_exactly_one_purchase_request_for_purchasing(office):
 
 def test_overselling_is_refused_with_库存不足_and_nothing_is_written(office):
     office.receive(office.main, (office.bolt, 10))
-    order = office.sales.move("sales_order", office.sales_order((office.bolt, 11)), "confirm")
+    order = office.sales.move("sales_order", office.sales_order((office.bolt, 11)), "confirm", confirm=True)
     stock = office.admin.find("stock", f"product == {office.bolt['id']}")[0]
     before = _snapshot(office, order, stock)
     refused = office.warehouse.take("sales_order", order, "ship")           # only 10 on hand
     assert refused.status_code == 422
-    assert refused.get_json()["error"]["message"] == "库存不足"
+    error = refused.get_json()["error"]
+    assert error["message"] == ("库存不足：螺栓 在 上海仓 实际库存 10 个，本次出库 11 个"
+                                "（库存；由规则“已发货的销售明细扣减库存”引起）")
+    assert error["details"][0]["rules"] == ["已发货的销售明细扣减库存"]
     assert _snapshot(office, order, stock) == before      # same order, ledger, history, stock
 
 

@@ -107,8 +107,10 @@ def test_oversell_is_refused_with_the_check_message_and_writes_nothing(mini, goo
     (p1, _), (w1, _) = goods
     with pytest.raises(ValidationFailed) as refused:
         mini.order("sales_order", w1, [(p1, 101)], status="shipped")
-    assert refused.value.message == "Insufficient stock"
-    assert "shipped_sales_line_decrements_stock" in str(refused.value)
+    assert [d.message for d in refused.value.details] == ["Insufficient stock"]
+    # The rule is named by a readable form of its name (it has no label).
+    assert refused.value.message == ("Insufficient stock (stock; caused by the rule "
+                                     "“Shipped sales line decrements stock”)")
     assert mini.all("sales_order") == [] and mini.stock(p1, w1) == 100
 
 

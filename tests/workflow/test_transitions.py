@@ -128,7 +128,8 @@ def test_a_transition_whose_effects_fail_a_check_changes_nothing(desk, app):
         take(desk.admin, desk, order, step)
     history_before = len(desk.admin.get(desk.url("sales_order", order["id"], "/history")).get_json()["items"])
     refused = take(desk.admin, desk, order, "ship", tracking_no="Z")
-    assert refused.status_code == 422 and refused.get_json()["error"]["message"] == "Insufficient stock"
+    assert refused.status_code == 422
+    assert [d["message"] for d in refused.get_json()["error"]["details"]] == ["Insufficient stock"]
     after = desk.admin.get(desk.url("sales_order", order["id"])).get_json()
     assert after["status"] == "approved" and after["tracking_no"] is None
     assert desk.stock(desk.product["id"]) == 10.0

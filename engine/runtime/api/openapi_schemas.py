@@ -92,8 +92,13 @@ def error_codes() -> list[str]:
 
 def error_schema() -> Schema:
     detail = obj({"field": nullable(STRING), "message": STRING,
-                  "value": {"description": "the offending value (code duplicate)"}},
-                 optional=["value"],
+                  "value": {"description": "the offending value (code duplicate)"},
+                  "level": {"type": "string", "enum": ["error", "warning"],
+                            "description": "a failed check's level"},
+                  "record": obj({"form": STRING, "id": nullable(INTEGER), "title": nullable(STRING)},
+                                description="the record a failed check is about"),
+                  "rules": array(STRING, description="labels of the rules that moved what the check reads")},
+                 optional=["value", "level", "record", "rules"],
                  description="One place: a field path (`lines[0].qty`), a parameter or a header")
     return obj({"error": obj({
         "code": {"type": "string", "enum": error_codes()},

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 from flask import current_app, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.runtime.api import api
-from engine.runtime.api.auth import current_actor, current_cause
+from engine.runtime.actor import Actor
+from engine.runtime.api.auth import caller_language, current_actor, current_cause
 from engine.runtime.api.limits import allow_body_limit
 from engine.runtime.errors import BadRequest, ErrorDetail
 from engine.runtime.paths import check_path_values
@@ -61,6 +63,21 @@ def expected_version(body: dict) -> int | None:
     return int(version)
 
 
+def confirmed(body: dict) -> bool:
+    """`"confirm": true` in a write body accepts every warning check the write trips."""
+    value = body.pop("confirm", False)
+    if not isinstance(value, bool):
+        raise BadRequest("confirm must be true or false", [ErrorDetail("confirm", "expected true or false")])
+    return value
+
+
+def writer() -> Actor:
+    """The caller, speaking the language of the answer (check messages name
+    records and rules in it): their setting, else Accept-Language."""
+    actor = current_actor()
+    return replace(actor, language=caller_language(actor))
+
+
 def record_response(record: dict, status: int = 200):
     response = jsonify(record)
     response.status_code = status
@@ -79,7 +96,9 @@ def list_records(app: str, form: str):
 @api.post(RECORDS)
 def create_record(app: str, form: str):
     body = json_body()
-    record = get_record_service().create(app, form, body, actor=current_actor(), cause=current_cause())
+    confirm = confirmed(body)
+    record = get_record_service().create(app, form, body, actor=writer(), cause=current_cause(),
+                                         confirm=confirm)
     response = record_response(record, 201)
     response.headers["Location"] = url_for("api.get_record", app=app, form=form, record_id=record["id"])
     return response
@@ -93,18 +112,18 @@ def get_record(app: str, form: str, record_id: int):
 @api.patch(RECORD)
 def update_record(app: str, form: str, record_id: int):
     body = json_body()
-    version = expected_version(body)
-    record = get_record_service().update(app, form, record_id, body, actor=current_actor(),
-                                         expected_version=version, cause=current_cause())
+    version, confirm = expected_version(body), confirmed(body)
+    record = get_record_service().update(app, form, record_id, body, actor=writer(),
+                                         expected_version=version, cause=current_cause(), confirm=confirm)
     return record_response(record)
 
 
 @api.delete(RECORD)
 def delete_record(app: str, form: str, record_id: int):
     body = json_body()
-    version = expected_version(body)
-    get_record_service().delete(app, form, record_id, actor=current_actor(),
-                                expected_version=version, cause=current_cause())
+    version, confirm = expected_version(body), confirmed(body)
+    get_record_service().delete(app, form, record_id, actor=writer(),
+                                expected_version=version, cause=current_cause(), confirm=confirm)
     return "", 204
 
 
@@ -117,9 +136,9 @@ def record_history(app: str, form: str, record_id: int):
 @api.post(RECORD + "/transitions/<name>")
 def take_transition(app: str, form: str, record_id: int, name: str):
     body = json_body()
-    comment = body.pop("comment", None)
-    record = get_record_service().transition(app, form, record_id, name, body, actor=current_actor(),
-                                             comment=comment, cause=current_cause())
+    comment, confirm = body.pop("comment", None), confirmed(body)
+    record = get_record_service().transition(app, form, record_id, name, body, actor=writer(),
+                                             comment=comment, cause=current_cause(), confirm=confirm)
     return record_response(record)
 
 
@@ -132,12 +151,13 @@ def record_ledger(app: str, form: str, record_id: int):
 @api.post(RECORD + "/restore")
 def restore_record(app: str, form: str, record_id: int):
     body = json_body()
+    confirm = confirmed(body)
     entry_id = json_integer(body.get("to"))
     if isinstance(entry_id, bool) or not isinstance(entry_id, int) or not 0 < entry_id <= MAX_INTEGER:
         raise BadRequest("'to' must be the id of a history entry", [ErrorDetail("to", "expected an integer")])
     unknown = sorted(set(body) - {"to"})
     if unknown:
         raise BadRequest("Unknown fields: " + ", ".join(unknown), [ErrorDetail(k, "unknown field") for k in unknown])
-    record = get_record_service().restore(app, form, record_id, entry_id, actor=current_actor(),
-                                          cause=current_cause())
+    record = get_record_service().restore(app, form, record_id, entry_id, actor=writer(),
+                                          cause=current_cause(), confirm=confirm)
     return record_response(record)

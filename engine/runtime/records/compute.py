@@ -32,6 +32,10 @@ class LinkedRecord(int):
         obj._form, obj._loader = form, loader
         return obj
 
+    @property
+    def target_form(self) -> str:
+        return self._form
+
     def __getitem__(self, name: str) -> Any:
         row = self._loader(self._form, int(self))
         if row is None:

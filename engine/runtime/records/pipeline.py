@@ -12,23 +12,21 @@ from __future__ import annotations
 import copy
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from engine.definitions.model import FormModel, localized
+from engine.definitions.model import FormModel
 from engine.runtime import audit
 from engine.runtime.actor import Actor, Cause
 from engine.runtime import workflow
 from engine.runtime.errors import Conflict, ErrorCollector, ErrorDetail, NotFound, ValidationFailed
-from engine.runtime.expressions import EvaluationError, compile_expression
-from engine.runtime.records import answers, autonumber, compute, integrity
+from engine.runtime.records import answers, autonumber, checks, compute, integrity
 from engine.runtime.records.parse import SubmissionParser
 from engine.runtime.records.state import SaveState
 from engine.runtime.records.validate import validate_record
 from engine.runtime.records.values import diff_records, is_empty_diff, record_to_json
-from engine.runtime.rejections import CheckFailed
 from engine.runtime.webhooks import enqueue as webhooks
 
 MAX_CASCADE_DEPTH = 8
@@ -36,7 +34,8 @@ SAVE_STEPS = ("load", "authorize", "parse", "merge", "defaults", "fill_from", "c
               "validate", "write", "rules", "log", "checks")
 
 class WriteSession:
-    def __init__(self, connection: Connection, loaded_app, actor: Actor, cause: Cause, *, policy=None):
+    def __init__(self, connection: Connection, loaded_app, actor: Actor, cause: Cause, *, policy=None,
+                 confirm: bool = False):
         self.connection = connection
         self.app = loaded_app
         self.model = loaded_app.model
@@ -46,6 +45,7 @@ class WriteSession:
         self.cause = cause
         self.policy = policy
         self.tx_id = audit.new_transaction_id()
+        self.confirm = confirm                      # the caller accepts every warning check
         self.pending_checks: dict[tuple[str, int], Cause] = {}
         self.rule_chain: list[str] = []            # rules whose effects are being applied
         self.target_cache: dict[tuple, int] = {}    # rule target lookups in this transaction
@@ -55,6 +55,11 @@ class WriteSession:
         # it wrote stay locked against other transactions.
         self.written: dict[tuple[str, int], dict[str, Any]] = {}
         self._linked: dict[tuple[str, int], Mapping[str, Any] | None] = {}
+        # For check messages: each record before this transaction first wrote it
+        # (None: created here), and which rules moved which of its fields.
+        self.originals: dict[tuple[str, int], Mapping[str, Any] | None] = {}
+        self.moved_by: dict[tuple[str, int], dict[str, list[str]]] = {}
+        self._moves: list[tuple[tuple[str, int], str]] = []     # to undo on a failed savepoint
 
     # ---------------------------------------------------------------- public
     def create(self, form_name: str, values: Mapping[str, Any], *, cause: Cause | None = None,
@@ -125,21 +130,44 @@ class WriteSession:
 
     def run_pending_checks(self) -> None:
         """Checks queued so far (a caller writing many records, such as an import,
-        runs them per record so a failure names its row)."""
-        for (form_name, record_id), cause in sorted(self.pending_checks.items()):
+        runs them per record so a failure names its row). Every queued record is
+        checked before anything is raised: an error anywhere wins over warnings."""
+        tripped = []
+        for (form_name, record_id) in sorted(self.pending_checks):
             form = self.model.form(form_name)
             record = self.written.get((form_name, record_id)) or self.store.fetch(
                 self.connection, form, record_id)
             if record is not None:
-                self._run_checks(form, record, cause)
+                tripped.extend(checks.evaluate(self, form, record,
+                                               self.originals.get((form_name, record_id))))
         self.pending_checks.clear()
+        checks.raise_if_tripped(self, tripped)
+
+    def remember_original(self, form_name: str, record_id: int, previous: Mapping[str, Any] | None) -> None:
+        """The record before this transaction's first write of it (`previous.*` in checks)."""
+        self.originals.setdefault((form_name, record_id), previous)
+
+    def note_moved(self, form_name: str, record_id: int, fields: Mapping[str, Iterable[str]]) -> None:
+        """Rules that moved fields of a record (a failed check names them)."""
+        key = (form_name, record_id)
+        for field, rules in fields.items():
+            known = self.moved_by.setdefault(key, {}).setdefault(field, [])
+            for rule in rules:
+                if rule not in known:
+                    known.append(rule)
+                    self._moves.append((key, field))
+
+    def _undo_moves(self, mark: int) -> None:
+        for key, field in reversed(self._moves[mark:]):
+            self.moved_by[key][field].pop()
+        del self._moves[mark:]
 
     @contextmanager
     def savepoint(self, nested: bool = True):
         """Writes that may fail on their own: on an error, the database rolls back
         to the savepoint and the session forgets what it remembered since (its
         caches and change-log entries), so the transaction can go on."""
-        log_length = len(self.log_entries)
+        log_length, moves = len(self.log_entries), len(self._moves)
         try:
             if nested:
                 with self.connection.begin_nested():
@@ -152,7 +180,10 @@ class WriteSession:
             self.target_cache.clear()
             self.pending_checks.clear()
             del self.log_entries[log_length:]
+            self._undo_moves(moves)
             self.rule_chain = []
+            # `originals` stay: a record first written inside the savepoint is back
+            # to its state before the transaction, which is what it remembers.
             raise
 
     # --------------------------------------------------------------- pipeline
@@ -335,6 +366,7 @@ class WriteSession:
     def _step_rules(self, state: SaveState) -> None:
         if self.policy is not None:     # the saved row must stay in the caller's data scope
             self.policy.authorize_result(self, state)
+        self.remember_original(state.form.name, state.record_id, state.previous)
         self.run_rules(state)
 
     def run_rules(self, state: SaveState) -> None:
@@ -376,23 +408,6 @@ class WriteSession:
     def queue_checks(self, form: FormModel, record_id: int, cause: Cause) -> None:
         if form.checks:
             self.pending_checks[(form.name, record_id)] = cause
-
-    def _run_checks(self, form: FormModel, record: Mapping[str, Any], cause: Cause) -> None:
-        names = compute.record_namespace(form, record, self.load_linked)
-        for index, check in enumerate(form.checks):
-            try:
-                failed = compile_expression(check.when).evaluate(names)
-            except EvaluationError as error:
-                raise ValidationFailed(f"Check {check.when!r} of {form.name} could not be evaluated: {error}")
-            if failed:
-                message = localized(check.message, self.actor.language)
-                detail = f"{form.name} {record['id']}: {message}"
-                if cause.kind == "rule":
-                    detail += f" (caused by rule {cause.detail})"
-                scalars = {f.name: record.get(f.name) for f in form.scalar_fields}
-                raise CheckFailed(message, [integrity.detail(None, detail)], refused={
-                    "app": self.app.name, "form": form.name, "record_id": record.get("id"),
-                    "check_when": check.when, "record_values": record_to_json(scalars)})
 
     # ----------------------------------------------------------- link values
     def load_linked(self, form_name: str, record_id: int) -> Mapping[str, Any] | None:

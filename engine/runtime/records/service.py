@@ -40,23 +40,27 @@ class RecordService:
 
     # ----------------------------------------------------------- transactions
     @contextmanager
-    def unit_of_work(self, app_name: str, actor: Actor, cause: Cause = USER_ACTION) -> Iterator[WriteSession]:
+    def unit_of_work(self, app_name: str, actor: Actor, cause: Cause = USER_ACTION, *,
+                     confirm: bool = False) -> Iterator[WriteSession]:
         """One transaction: everything written through the session commits together.
-        A save refused by a form check is recorded after the rollback (rejections)."""
+        A save refused by a form check is recorded after the rollback (rejections).
+        `confirm`: the caller accepts every warning check of the transaction."""
         try:
             with self.database.transaction() as connection:
                 loaded = self.registry.get(connection, app_name)
-                session = WriteSession(connection, loaded, actor, cause, policy=self.policy)
+                session = WriteSession(connection, loaded, actor, cause, policy=self.policy,
+                                       confirm=confirm)
                 yield session
                 session.finish()
         except rejections.CheckFailed as refused:
             rejections.record_after_rollback(self.database, refused, actor, cause)
             raise
 
-    def run(self, app_name: str, actor: Actor, cause: Cause, work: Callable[[WriteSession], T]) -> T:
+    def run(self, app_name: str, actor: Actor, cause: Cause, work: Callable[[WriteSession], T], *,
+            confirm: bool = False) -> T:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                with self.unit_of_work(app_name, actor, cause) as session:
+                with self.unit_of_work(app_name, actor, cause, confirm=confirm) as session:
                     return work(session)
             except DBAPIError as error:
                 if attempt == MAX_ATTEMPTS or _sqlstate(error) not in RETRYABLE_SQLSTATES:
@@ -66,31 +70,37 @@ class RecordService:
         raise AssertionError("unreachable")
 
     # ----------------------------------------------------------------- writes
+    # `confirm=True` accepts every warning check the write trips (else 422
+    # confirmation_required and nothing is written); errors refuse regardless.
     def create(self, app: str, form: str, values: Mapping[str, Any], *, actor: Actor,
-               cause: Cause = USER_ACTION) -> dict[str, Any]:
-        return self.run(app, actor, cause, lambda s: present(s, form, s.create(form, values)))
+               cause: Cause = USER_ACTION, confirm: bool = False) -> dict[str, Any]:
+        return self.run(app, actor, cause, lambda s: present(s, form, s.create(form, values)),
+                        confirm=confirm)
 
     def update(self, app: str, form: str, record_id: int, values: Mapping[str, Any], *,
                actor: Actor, expected_version: int | None = None,
-               cause: Cause = USER_ACTION) -> dict[str, Any]:
+               cause: Cause = USER_ACTION, confirm: bool = False) -> dict[str, Any]:
         return self.run(app, actor, cause, lambda s: present(s, form, s.update(
-            form, record_id, values, expected_version=expected_version)))
+            form, record_id, values, expected_version=expected_version)), confirm=confirm)
 
     def delete(self, app: str, form: str, record_id: int, *, actor: Actor,
-               expected_version: int | None = None, cause: Cause = USER_ACTION) -> None:
-        self.run(app, actor, cause, lambda s: s.delete(form, record_id, expected_version=expected_version))
+               expected_version: int | None = None, cause: Cause = USER_ACTION,
+               confirm: bool = False) -> None:
+        self.run(app, actor, cause, lambda s: s.delete(form, record_id, expected_version=expected_version),
+                 confirm=confirm)
 
     def restore(self, app: str, form: str, record_id: int, entry_id: int, *, actor: Actor,
-                cause: Cause = USER_ACTION) -> dict[str, Any]:
+                cause: Cause = USER_ACTION, confirm: bool = False) -> dict[str, Any]:
         return self.run(app, actor, cause, lambda s: present(
-            s, form, restore_record(s, form, record_id, entry_id)))
+            s, form, restore_record(s, form, record_id, entry_id)), confirm=confirm)
 
     def transition(self, app: str, form: str, record_id: int, name: str,
                    values: Mapping[str, Any] | None = None, *, actor: Actor,
-                   comment: str | None = None, cause: Cause = USER_ACTION) -> dict[str, Any]:
+                   comment: str | None = None, cause: Cause = USER_ACTION,
+                   confirm: bool = False) -> dict[str, Any]:
         """Take a workflow transition (with optional field values and a comment)."""
         return self.run(app, actor, cause, lambda s: present(
-            s, form, s.transition(form, record_id, name, values, comment=comment)))
+            s, form, s.transition(form, record_id, name, values, comment=comment)), confirm=confirm)
 
     def preview(self, app: str, form: str, values: Mapping[str, Any], *, actor: Actor,
                 record_id: int | None = None) -> dict[str, Any]:

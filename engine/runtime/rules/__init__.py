@@ -48,7 +48,8 @@ class RuleEngine:
         target_causes = {}
         for (rule, _source, target_form, target_id, _field) in sorted(deltas):
             target_causes.setdefault((target_form, target_id), causes[rule])
-        effects.apply_all(session, effects.group_by_target(deltas), target_causes)
+        effects.apply_all(session, effects.group_by_target(deltas), target_causes,
+                          effects.movers_by_target(deltas))
 
 
 def rule_cause(session, cause: Cause, rule: Rule) -> Cause:

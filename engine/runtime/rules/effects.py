@@ -35,6 +35,16 @@ def group_by_target(deltas: Mapping[ledger.ContributionKey, Decimal]) -> TargetD
     return {key: {f: d for f, d in fields.items() if d} for key, fields in grouped.items()}
 
 
+def movers_by_target(deltas: Mapping[ledger.ContributionKey, Decimal]) -> dict[tuple[str, int], dict[str, list[str]]]:
+    """Which rules moved which field of each target (checks name them)."""
+    movers: dict[tuple[str, int], dict[str, list[str]]] = defaultdict(dict)
+    for (rule, _source, target_form, target_id, field), delta in sorted(deltas.items()):
+        rules = movers[(target_form, target_id)].setdefault(field, [])
+        if delta and rule not in rules:
+            rules.append(rule)
+    return movers
+
+
 def write_movements(session, deltas: Mapping[ledger.ContributionKey, Decimal],
                     sources: Mapping[str, str], source_record_id: int,
                     causes: Mapping[str, Cause]) -> None:
@@ -50,10 +60,11 @@ def write_movements(session, deltas: Mapping[ledger.ContributionKey, Decimal],
     ledger.record_movements(session.connection, movements)
 
 
-def apply_all(session, grouped: TargetDeltas, causes_by_target: Mapping[tuple[str, int], Cause]) -> None:
+def apply_all(session, grouped: TargetDeltas, causes_by_target: Mapping[tuple[str, int], Cause],
+              movers: Mapping[tuple[str, int], Mapping[str, list[str]]] | None = None) -> None:
     for key in sorted(grouped, key=lambda k: (_table_name(session, k[0]), k[1])):
         if grouped[key]:
-            apply(session, key[0], key[1], grouped[key], causes_by_target[key])
+            apply(session, key[0], key[1], grouped[key], causes_by_target[key], (movers or {}).get(key))
 
 
 def _table_name(session, target_form: str) -> str:
@@ -62,7 +73,8 @@ def _table_name(session, target_form: str) -> str:
     return (tables.subform(form, sub) if sub else tables.form(form)).name
 
 
-def apply(session, target_form: str, target_id: int, deltas: Mapping[str, Decimal], cause: Cause) -> None:
+def apply(session, target_form: str, target_id: int, deltas: Mapping[str, Decimal], cause: Cause,
+          movers: Mapping[str, list[str]] | None = None) -> None:
     form_name, _, sub_name = target_form.partition(".")
     form = session.model.form(form_name)
     fields = form.field(sub_name).fields if sub_name else form.fields
@@ -74,6 +86,9 @@ def apply(session, target_form: str, target_id: int, deltas: Mapping[str, Decima
     else:
         previous, current = _move_record(session, form, target_id, deltas)
     record_id = current["id"]
+    session.remember_original(form_name, record_id, previous)
+    session.note_moved(form_name, record_id, {f"{sub_name}.{f}" if sub_name else f: rules
+                                              for f, rules in (movers or {}).items()})
     session.forget_linked(form_name, record_id)
     _recompute_formulas(session, form, current)
     session.written[(form_name, record_id)] = current

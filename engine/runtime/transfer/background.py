@@ -53,7 +53,7 @@ def _execute(app: Flask, run_id: str, actor: Actor, address: str | None) -> None
         try:
             report, wrote = import_file(get_record_service(), run.app, run.form, actor, store.upload(run),
                                         run.filename, mode=run.mode, dry_run=run.dry_run, key=run.key,
-                                        progress=_progress_writer(store, run))
+                                        progress=_progress_writer(store, run), confirm=run.confirm)
         except ServiceError as error:
             run.status, run.message = FAILED, _explain(error)
             if getattr(error, "problem", None):          # a file the limits refuse (transfer/limits.py)

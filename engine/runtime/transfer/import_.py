@@ -5,7 +5,9 @@ bad row is rolled back alone. `mode=all` (default) rolls everything back when
 any row fails (422); `mode=skip` commits the good rows; `dry_run` always rolls
 back. Rows sharing the value of the key column (`id`, else `?key=`, else the
 form's title field) — or with every parent cell blank — are one record, each
-such row adding one subform row.
+such row adding one subform row. A row that trips only warning checks is a
+problem like any other (`"warning": true`, with the warning's text) unless the
+import runs with `confirm`, which accepts every warning of the import.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Any, Callable
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.runtime.actor import Actor, Cause
-from engine.runtime.errors import BadRequest, ErrorDetail, Forbidden, ServiceError
+from engine.runtime.errors import BadRequest, ConfirmationRequired, ErrorDetail, Forbidden, ServiceError
 from engine.runtime.permissions import access_for
 from engine.runtime.transfer.columns import CellError, Column, cell_in, import_candidates, match_header, rows_blank
 from engine.runtime.transfer.links import LinkResolver, cell_text as _text
@@ -38,8 +40,9 @@ class Report:
     ignored: list[str] = field(default_factory=list)
     columns: list[dict[str, Any]] = field(default_factory=list)   # how each header was read
 
-    def error(self, row, column, message) -> None:
-        self.errors.append({"row": row, "column": column, "message": message})
+    def error(self, row, column, message, *, warning: bool = False) -> None:
+        self.errors.append({"row": row, "column": column, "message": message,
+                            **({"warning": True} if warning else {})})
 
     def column(self, header: Any, status: str, field: str | None = None) -> None:
         """How one header cell was read: mapped, read_only, info, unknown, duplicate."""
@@ -62,7 +65,7 @@ class Group:
 
 def import_file(service, app: str, form_name: str, actor: Actor, data: bytes, filename: str, *,
                 mode: str = "all", dry_run: bool = False, key: str | None = None,
-                progress: Progress | None = None) -> tuple[Report, bool]:
+                progress: Progress | None = None, confirm: bool = False) -> tuple[Report, bool]:
     """The report, and whether anything was written. `progress`, when given, is
     called every few hundred records with (phase, rows done, rows in the file)."""
     if mode not in MODES:
@@ -94,12 +97,12 @@ def import_file(service, app: str, form_name: str, actor: Actor, data: bytes, fi
         # again (below) row by row in savepoints to report every error.
         attempt = Report(ignored=report.ignored, columns=report.columns)
         if _run(service, app, actor, cause, form, mapping, header, groups, attempt, fast=True,
-                tracker=tracker.phase("importing")):
+                tracker=tracker.phase("importing"), confirm=confirm):
             return attempt, attempt.created + attempt.updated > 0
         dry_run = True
     wrote = _run(service, app, actor, cause, form, mapping, header, groups, report,
                  fast=False, commit=not dry_run and mode == "skip",
-                 tracker=tracker.phase("checking" if dry_run else "importing"))
+                 tracker=tracker.phase("checking" if dry_run else "importing"), confirm=confirm)
     if mode == "all" and report.errors:
         report.created = report.updated = report.unchanged = 0
     return report, wrote
@@ -127,10 +130,10 @@ class _Tracker:
 
 
 def _run(service, app, actor, cause, form, mapping, header, groups, report: Report, *,
-         fast: bool, tracker: _Tracker, commit: bool = True) -> bool:
+         fast: bool, tracker: _Tracker, commit: bool = True, confirm: bool = False) -> bool:
     """Save every group in one transaction; True when it committed."""
     try:
-        with service.unit_of_work(app, actor, cause) as session:
+        with service.unit_of_work(app, actor, cause, confirm=confirm) as session:
             resolver = LinkResolver(session, actor)
             for index, group in enumerate(groups):
                 _save_group(session, form, mapping, header, group, resolver, report, fast)
@@ -297,8 +300,14 @@ def _write(session, form, values, record_id, version, where, first_row, report: 
             else:
                 session.update(form.name, record_id, values, expected_version=version)
             session.run_pending_checks()      # now, so a failed check names this row
+    except ConfirmationRequired as error:     # without confirm, a warning is a problem of its row
+        for sentence in error.sentences:
+            report.error(first_row, None, sentence, warning=True)
+        return
     except ServiceError as error:
         details = error.details or [ErrorDetail(None, error.message)]
+        if all(d.field is None for d in details):     # e.g. failed checks: the message names them all
+            details = details[:1]
         for detail in details:
             row, column = where.get(detail.field or "", (first_row, detail.field))
             if detail.field and (row, column) == (first_row, detail.field):

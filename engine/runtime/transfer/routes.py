@@ -1,6 +1,8 @@
 """API endpoints: `GET …/records/export` and `POST …/records/import`."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Response, current_app, jsonify, request, send_file, stream_with_context
 
 from engine.db import get_db
@@ -57,14 +59,17 @@ def _upload_limit() -> int:
 def import_records(app: str, form: str):
     filename, data = read_upload()
     actor = current_actor()
+    actor = replace(actor, language=caller_language(actor))     # warnings name records in it
     mode = request.form.get("mode") or request.args.get("mode") or "all"
     dry_run = (request.form.get("dry_run") or request.args.get("dry_run") or "").lower() in TRUE
     key = request.form.get("key") or request.args.get("key")
+    confirm = (request.form.get("confirm") or request.args.get("confirm") or "").lower() in TRUE
     report, wrote = import_file(get_record_service(), app, form, actor, data, filename,
-                                mode=mode, dry_run=dry_run, key=key)
+                                mode=mode, dry_run=dry_run, key=key, confirm=confirm)
     body = report.as_dict()
     body["dry_run"] = dry_run
     log_transfer("import", app, form, actor, {"file": filename, "mode": mode, "dry_run": dry_run,
+                                              "confirm": confirm,
                                               "created": report.created, "updated": report.updated,
                                               "errors": len(report.errors), "written": wrote})
     header_errors = any(e["row"] == 1 for e in report.errors)

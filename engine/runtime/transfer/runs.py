@@ -34,6 +34,7 @@ class ImportRun:
     mode: str = "all"
     key: str | None = None
     dry_run: bool = True
+    confirm: bool = False               # accept the warning checks the rows trip
     status: str = PENDING
     phase: str = ""
     done: int = 0

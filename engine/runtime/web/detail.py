@@ -8,7 +8,8 @@ from typing import Any, Mapping
 from flask import request
 
 from engine.definitions.model import FormModel
-from engine.runtime.errors import Forbidden, NotFound, ServiceError
+from engine.runtime.errors import ConfirmationRequired, Forbidden, NotFound, ServiceError
+from engine.runtime.rejections import CheckFailed
 from engine.runtime.web import context
 from engine.runtime.web.access import HIDDEN
 from engine.runtime.web.history import collect_links, history_view, is_rule_target, ledger_view
@@ -58,7 +59,19 @@ def render_detail(loaded, form: FormModel, record_id: int, *, action_error: Serv
         state=_state_label(form, record), transitions=record.get("available_transitions", []),
         history=history_view(loaded, form, entries, titles),
         ledger=ledger_view(loaded, movements, titles) if movements is not None else None,
-        action_error=action_error)
+        **_action_outcome(action_error))
+
+
+def _action_outcome(error: ServiceError | None) -> dict[str, Any]:
+    """A refused action (transition, delete, restore) as an alert; one that only
+    needs a confirmation (warning checks) as a dialog that posts the same form
+    again to the same address with `_confirm=1`."""
+    if isinstance(error, ConfirmationRequired):
+        replay = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "_confirm")]
+        return dict(action_error=None, confirmation=error.sentences, confirm_action=request.path,
+                    confirm_fields=replay)
+    details = [] if error is None or isinstance(error, CheckFailed) else error.details   # its message names them
+    return dict(action_error=error, action_details=details, confirmation=None)
 
 
 def render_deleted(loaded, form: FormModel, record_id: int):

@@ -179,7 +179,8 @@ def restore_record(app: str, form: str, record_id: int):
     if not entry.isdigit() or len(entry) > 18:
         raise BadRequest("'to' must be the id of a history entry")
     try:
-        context.service().restore(app, form, record_id, int(entry), actor=actor)
+        context.service().restore(app, form, record_id, int(entry), actor=actor,
+                                  confirm=request.form.get("_confirm") == "1")
     except (ValidationFailed, Forbidden, Duplicate) as error:   # a check, a rule or a unique key refuses it
         from engine.runtime.web.detail import render_detail
         return render_detail(loaded, loaded.form(form), record_id, action_error=error)

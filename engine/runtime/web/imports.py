@@ -80,6 +80,7 @@ def import_run(app: str, form: str, run_id: str):
         columns=_column_rows(form_model, (run.preview or run.report or {}).get("columns", [])),
         errors=((run.report or {}).get("errors") or [])[:SHOWN_ERRORS],
         failure=explain((run.problem or {}).get("code"), (run.problem or {}).get("params"), run.message),
+        problems=_problems((run.report or {}).get("errors") or []),
         status_labels={k: str(v) for k, v in STATUS_LABELS.items()},
         can_import=_can_import(run, background.run_store()))
 
@@ -104,10 +105,17 @@ def commit_import(app: str, form: str, run_id: str):
     if mode not in MODES or not _can_import(run, store):
         raise BadRequest(_("This file cannot be imported again: upload it anew."))
     run.preview, run.report, run.mode, run.dry_run = run.report, None, mode, False
+    run.confirm = request.form.get("confirm") == "1"
     run.status, run.phase, run.done, run.message, run.problem = PENDING, "", 0, None, None
     store.save(run)
     background.start(run, actor, request.remote_addr, wait=_wait_seconds())
     return redirect(url_for("screens.import_run", app=app, form=form, run_id=run.id), 303)
+
+
+def _problems(errors: list[dict]) -> dict[str, bool]:
+    """Whether some rows only need a confirmation (warnings), and whether others are refused."""
+    return {"warnings": any(e.get("warning") for e in errors),
+            "blocking": any(not e.get("warning") for e in errors)}
 
 
 def _wait_seconds() -> float:

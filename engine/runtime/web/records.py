@@ -4,6 +4,8 @@ A save posts the whole form; what the service refuses comes back on the same
 form at the field or subform cell it names (422/400/403, and a duplicate
 unique value, 409 `duplicate`, at its field or fields), with everything the
 user typed kept; a stale version shows the conflict page (409 `conflict`).
+Warning checks (422 confirmation_required) come back as a dialog that posts
+the same form again with `_confirm=1`.
 Each ServiceError subclass is mapped on purpose; anything else is a bug and
 reaches the 500 page.
 """
@@ -15,8 +17,9 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from engine.definitions.model import FormModel
-from engine.runtime.errors import (BadRequest, Conflict, Duplicate, ErrorDetail, Forbidden, ServiceError,
-                                   ValidationFailed)
+from engine.runtime.errors import (BadRequest, ConfirmationRequired, Conflict, Duplicate, ErrorDetail,
+                                   Forbidden, ServiceError, ValidationFailed)
+from engine.runtime.rejections import CheckFailed
 from engine.runtime.web import context
 from engine.runtime.web.editor import EditorBuilder
 from engine.runtime.web.formdata import Submission, parse_submission, record_for_form
@@ -25,6 +28,11 @@ from engine.runtime.web.screens import screens
 from engine.runtime.web.titles import record_title
 
 FORM_ERRORS = (ValidationFailed, BadRequest, Forbidden, Duplicate)   # shown on the form, at their fields
+CONFIRM_INPUT = "_confirm"      # "1": the user accepted the warnings the dialog showed
+
+
+def confirmed() -> bool:
+    return request.form.get(CONFIRM_INPUT) == "1"
 
 
 @screens.route("/apps/<app>/<form>/new", methods=["GET", "POST"])
@@ -40,7 +48,7 @@ def new_record(app: str, form: str):
                            initial=_defaults(app, form, actor))
     submission = parse_submission(form_model, access, request.form, creating=True)
     try:
-        record = context.service().create(app, form, submission.values, actor=actor)
+        record = context.service().create(app, form, submission.values, actor=actor, confirm=confirmed())
     except FORM_ERRORS as error:
         return render_form(loaded, form_model, access, {}, creating=True, submission=submission, error=error)
     flash(_("%(form)s %(title)s was created.", form=label(form_model.label, form),
@@ -60,7 +68,7 @@ def save_record(app: str, form: str, record_id: int):
     submission = parse_submission(form_model, access, request.form, creating=False)
     try:
         record = context.service().update(app, form, record_id, submission.values, actor=actor,
-                                          expected_version=submission.version)
+                                          expected_version=submission.version, confirm=confirmed())
     except Conflict:
         return render_conflict(loaded, form_model, stored, submission)
     except FORM_ERRORS as error:
@@ -92,8 +100,12 @@ def form_context(loaded, form: FormModel, access, stored: Mapping[str, Any], *, 
                  submission: Submission | None = None, error: ServiceError | None = None,
                  initial: Mapping[str, Any] | None = None) -> dict[str, Any]:
     errors, general = {}, []
-    heading = error.message if error else None
-    if error is not None:
+    confirmation, heading = warning_sentences(error), error.message if error else None
+    if confirmation is not None:
+        error = heading = None                    # asked in a dialog, not shown as an error
+    elif isinstance(error, CheckFailed):          # its message names the records and the rules
+        general, heading = [error.message], None
+    elif error is not None:
         details = error.details
         if isinstance(error, Duplicate):
             details, heading = duplicate_details(form, error)
@@ -107,7 +119,7 @@ def form_context(loaded, form: FormModel, access, stored: Mapping[str, Any], *, 
               else url_for("screens.save_record", app=loaded.name, form=form.name, record_id=stored["id"]))
     return dict(access=access, editor=editor, record=stored, creating=creating, action=action,
                 version=stored.get("version"), general_errors=general,
-                error_message=heading,
+                error_message=heading, confirmation=confirmation,
                 title=record_title(form, stored) if stored else "",
                 preview_url=url_for("screens.preview", app=loaded.name, form=form.name),
                 transitions=stored.get("available_transitions", []) if stored else [])
@@ -147,7 +159,7 @@ def delete_record(app: str, form: str, record_id: int):
     loaded = context.load_app(app)
     version = request.form.get("_version", "")
     try:
-        context.service().delete(app, form, record_id, actor=actor,
+        context.service().delete(app, form, record_id, actor=actor, confirm=confirmed(),
                                  expected_version=int(version) if version.isdigit() else None)
     except (ValidationFailed, Conflict) as error:   # locked state; referenced by others, or stale
         from engine.runtime.web.detail import render_detail
@@ -162,12 +174,18 @@ def take_transition(app: str, form: str, record_id: int, name: str):
     loaded = context.load_app(app)
     comment = request.form.get("comment", "").strip() or None
     try:
-        context.service().transition(app, form, record_id, name, actor=actor, comment=comment)
+        context.service().transition(app, form, record_id, name, actor=actor, comment=comment,
+                                     confirm=confirmed())
     except (ValidationFailed, Forbidden, BadRequest, Duplicate) as error:
         from engine.runtime.web.detail import render_detail
         return render_detail(loaded, loaded.form(form), record_id, action_error=error)
     flash(_("Done: %(name)s.", name=_transition_label(loaded.form(form), name)), "success")
     return redirect(url_for("screens.show_record", app=app, form=form, record_id=record_id))
+
+
+def warning_sentences(error: ServiceError | None) -> list[str] | None:
+    """What the confirmation dialog lists, when the error only asks for a confirmation."""
+    return error.sentences if isinstance(error, ConfirmationRequired) else None
 
 
 def _transition_label(form: FormModel, name: str) -> str:
