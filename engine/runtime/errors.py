@@ -16,8 +16,10 @@ NO_VALUE: Any = type("NoValue", (), {"__repr__": lambda self: "NO_VALUE"})()
 class ErrorDetail:
     field: str | None
     message: str
-    value: Any = NO_VALUE          # the offending value, where naming it helps (a duplicate)
-    extra: Mapping[str, Any] | None = None     # more keys of the answer (a check's record, rules)
+    # Keyword-only: the offending value, where naming it helps (a duplicate), and
+    # more keys of the answer (a failed check's record and rules).
+    value: Any = field(default=NO_VALUE, kw_only=True)
+    extra: Mapping[str, Any] | None = field(default=None, kw_only=True)
 
     def as_dict(self) -> dict[str, Any]:
         shown = {"field": self.field, "message": self.message, **(self.extra or {})}

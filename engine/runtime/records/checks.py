@@ -50,7 +50,7 @@ class Tripped:
     rules: list[str]         # labels
 
     def detail(self) -> ErrorDetail:
-        return ErrorDetail(None, self.message, {
+        return ErrorDetail(None, self.message, extra={
             "level": self.check.level, "rules": self.rules,
             "record": {"form": self.form.name, "id": self.record.get("id"), "title": self.record_title}})
 

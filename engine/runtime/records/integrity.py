@@ -89,7 +89,7 @@ def duplicate(form: FormModel, group: tuple[str, ...], record: Mapping[str, Any]
     shown = ", ".join(f"{name}={value}" for name, value in zip(group, values))
     together = f" together with {', '.join(group)}" if len(group) > 1 else ""
     return Duplicate(f"A {form.name} record with {shown} already exists",
-                     [ErrorDetail(name, f"{value} is already used by another {form.name} record{together}", value)
+                     [ErrorDetail(name, f"{value} is already used by another {form.name} record{together}", value=value)
                       for name, value in zip(group, values)])
 
 
