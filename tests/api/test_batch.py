@@ -167,5 +167,7 @@ def test_a_failed_check_names_the_operation_that_tripped_it(api, orders_app, mas
         create("Y")]})
     assert response.status_code == 422, response.get_json()
     error = response.get_json()["error"]
-    assert error["index"] == 3 and error["message"] == "Insufficient stock"
+    assert error["index"] == 3 and error["code"] == "validation_failed"
+    assert error["details"][0]["message"].startswith("Insufficient stock")
+    assert error["details"][0]["rules"] == ["Shipped sales lines decrement stock"]
     assert log_rows(orders_app, form="sales_order") == [] and len(customers(api)) == 2
